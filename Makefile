@@ -1,0 +1,49 @@
+# Bootstrap: only Python 3.11 + pip + make are assumed.  `make test` / `make demo`
+# create .venv and install the project with its `dev` extra pinned by constraints.txt.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test lint venv graphviz clean
+.DEFAULT_GOAL := test
+
+demo: venv graphviz
+	$(PY) -m autograd_lite.demo
+
+test: venv graphviz
+	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -p no:cacheprovider --timeout=600 --durations=20 \
+		--doctest-modules tests src/autograd_lite
+	$(PY) -m mypy src/autograd_lite
+
+lint: venv
+	$(PY) -m ruff check src tests
+
+venv: $(STAMP)
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+# The stamp is touched only after a successful install, so pip runs again
+# only when pyproject.toml or constraints.txt is newer (or the last install failed).
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install -c constraints.txt -e '.[dev]'
+	touch $@
+
+# Tests that need the `dot` binary skip themselves when it is absent, so a
+# non-root machine without Graphviz only gets a hint here, not a failure.
+graphviz:
+	@if command -v dot >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Graphviz 'dot' not found: installing it with apt-get"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq graphviz >/dev/null; \
+	else \
+		echo "NOTE: Graphviz 'dot' not found; tests that render graphs will be skipped."; \
+		echo "      Install it with one of: sudo apt-get install graphviz | brew install graphviz |"; \
+		echo "      conda install -c conda-forge graphviz | https://graphviz.org/download/"; \
+	fi
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info .hypothesis .mypy_cache .pytest_cache .ruff_cache
+	find . -name __pycache__ -type d -not -path './.git/*' -prune -exec rm -rf {} +

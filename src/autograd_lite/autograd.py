@@ -1,0 +1,508 @@
+"""The engine: graph nodes, grad mode, scopes, anomaly mode and backward.
+
+An op applied to Tensors that require grad returns a Tensor whose ``_node``
+remembers the op, its inputs, its params and (when the vjp needs it) its
+output. ``backward`` orders the nodes topologically with an explicit stack,
+then walks them from the output, applying each op's vjp (the chain rule).
+
+>>> import autograd_lite as ag
+>>> x = ag.tensor(3.0, requires_grad=True)
+>>> y = x * x + 2 * x
+>>> y.backward()
+>>> x.grad
+tensor(8., dtype=float32)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+
+from .registry import Op, VjpContext, numpy_ns, tensor_ns, unbroadcast
+from .tensor import Tensor
+
+__all__ = [
+    "Node", "apply", "backward", "grad_of", "no_grad", "enable_grad", "set_grad_enabled",
+    "is_grad_enabled", "scope", "current_scope", "detect_anomaly", "AnomalyError",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    grad_enabled: bool = True
+    scope: tuple[str, ...] = ()
+    anomaly: bool = False
+
+
+_state = _State()
+
+
+class Node:
+    """How a non-leaf Tensor was made: op, inputs, params and saved data.
+
+    ``saved_versions`` pairs each saved tensor's version counter with the
+    version it had when saved, so an in-place change is caught at backward.
+    """
+
+    __slots__ = ("op", "inputs", "params", "out", "saved_versions", "scope", "site",
+                 "hooks", "retained", "freed")
+
+    def __init__(self, op: Any, inputs: tuple[Any, ...], params: dict[str, Any], out: Any,
+                 saved_versions: tuple[tuple[list[int], int], ...], scope: tuple[str, ...]) -> None:
+        self.op = op
+        self.inputs = inputs
+        self.params = params
+        self.out = out
+        self.saved_versions = saved_versions
+        self.scope = scope
+        self.site: str | None = None
+        self.hooks: list[Callable[[Tensor], Any]] | None = None
+        self.retained: weakref.ref[Tensor] | None = None
+        self.freed = False
+
+    @property
+    def name(self) -> str:
+        return str(self.op.name)
+
+    @property
+    def parents(self) -> tuple[Tensor, ...]:
+        """The Tensor inputs (constants such as Python numbers left out)."""
+        return tuple(x for x in self.inputs if isinstance(x, Tensor))
+
+    def __repr__(self) -> str:
+        return f"<{self.name} node, scope {'/'.join(self.scope) or '-'}>"
+
+
+# ---------------------------------------------------------------- grad mode
+
+def is_grad_enabled() -> bool:
+    """True unless inside ``no_grad()``.
+
+    >>> is_grad_enabled()
+    True
+    """
+    return _state.grad_enabled
+
+
+class set_grad_enabled(contextlib.ContextDecorator):
+    """Context manager and decorator that turns graph recording on or off.
+
+    >>> with set_grad_enabled(False):
+    ...     is_grad_enabled()
+    False
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = mode
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_state.grad_enabled)
+        _state.grad_enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.grad_enabled = self._prev.pop()
+
+
+class no_grad(set_grad_enabled):
+    """Record no graph inside (context manager or decorator); optimizers use it.
+
+    >>> import autograd_lite as ag
+    >>> w = ag.tensor([1.0], requires_grad=True)
+    >>> with ag.no_grad():
+    ...     (w * 2).requires_grad
+    False
+    """
+
+    def __init__(self) -> None:
+        super().__init__(False)
+
+
+class enable_grad(set_grad_enabled):
+    """Record the graph again inside a ``no_grad`` block.
+
+    >>> with no_grad(), enable_grad():
+    ...     is_grad_enabled()
+    True
+    """
+
+    def __init__(self) -> None:
+        super().__init__(True)
+
+
+@contextlib.contextmanager
+def scope(name: str) -> Iterator[tuple[str, ...]]:
+    """Tag every node made inside with a scope path (nn modules use this).
+
+    >>> import autograd_lite as ag
+    >>> x = ag.tensor([1.0], requires_grad=True)
+    >>> with ag.scope("layer1"), ag.scope("act"):
+    ...     y = x.sigmoid()
+    >>> y._node.scope
+    ('layer1', 'act')
+    """
+    prev = _state.scope
+    _state.scope = prev + (name,)
+    try:
+        yield _state.scope
+    finally:
+        _state.scope = prev
+
+
+def current_scope() -> tuple[str, ...]:
+    """The scope path new nodes get.
+
+    >>> current_scope()
+    ()
+    """
+    return _state.scope
+
+
+class AnomalyError(FloatingPointError):
+    """A NaN or inf appeared in forward or backward under ``detect_anomaly()``."""
+
+
+class detect_anomaly(contextlib.ContextDecorator):
+    """Raise at the first NaN/inf made in forward or backward, naming op and line.
+
+    >>> import autograd_lite as ag
+    >>> x = ag.tensor([-1.0], requires_grad=True)
+    >>> with ag.detect_anomaly():
+    ...     x.log()
+    Traceback (most recent call last):
+    ...
+    autograd_lite.autograd.AnomalyError: log produced nan in forward (created at <doctest ...>:2)
+    """
+
+    def __init__(self) -> None:
+        self._prev: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._prev.append(_state.anomaly)
+        _state.anomaly = True
+
+    def __exit__(self, *exc: object) -> None:
+        _state.anomaly = self._prev.pop()
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_site() -> str:
+    """``file:line`` of the innermost frame outside autograd_lite."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "<unknown>"
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def _first_bad(values: Any) -> str | None:
+    arr = np.asarray(values)
+    if arr.dtype.kind not in "fc" or np.isfinite(arr).all():
+        return None
+    return "nan" if np.isnan(arr).any() else "inf"
+
+
+# ---------------------------------------------------------------- forward
+
+def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
+    """Run ``op`` forward on the inputs' arrays; record a node if grad is needed.
+
+    Inputs are Tensors, ndarrays or Python numbers (kept as numbers so that,
+    as NEP 50 says, ``x * 2.0`` stays float32).
+
+    >>> import autograd_lite as ag
+    >>> from autograd_lite.registry import REGISTRY
+    >>> apply(REGISTRY["add"], (ag.tensor([1.0]), 2.0), {})
+    tensor([3.], dtype=float32)
+    """
+    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    data = op.forward(arrays, **params) if op.n_inputs == -1 else op.forward(*arrays, **params)
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)
+    needs_grad = _state.grad_enabled and any(
+        isinstance(x, Tensor) and x.requires_grad for x in inputs)
+    out = Tensor._wrap(data, needs_grad)
+    if op.view:
+        source = inputs[0]
+        if isinstance(source, Tensor) and np.may_share_memory(data, source.data):
+            out._vc = source._vc  # a view shares its base's version counter
+    if needs_grad:
+        saved: list[tuple[list[int], int]] = []
+        if op.saves_inputs:
+            saved.extend((x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor))
+        if op.saves_output:
+            saved.append((out._vc, out._vc[0]))
+        out._node = Node(op, inputs, params, data if op.saves_output else None,
+                         tuple(saved), _state.scope)
+    if _state.anomaly:
+        _check_forward(op.name, out, data)
+    return out
+
+
+def _check_forward(name: str, out: Tensor, data: Any) -> None:
+    site = _user_site()
+    if out._node is not None:
+        out._node.site = site
+    bad = _first_bad(data)
+    if bad:
+        raise AnomalyError(f"{name} produced {bad} in forward (created at {site})")
+
+
+# ---------------------------------------------------------------- backward
+
+def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
+    """Nodes reachable from ``roots``, each after every node that consumes it.
+
+    Iterative depth-first search, so a million-op chain needs no recursion.
+    """
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for x in node.inputs:
+            if isinstance(x, Tensor) and x._node is not None and id(x._node) not in seen:
+                stack.append((x._node, False))
+    order.reverse()
+    return order
+
+
+def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: the output has shape {root.shape}; backward() without "
+                "`gradient` only works for a single-element output. Reduce it first "
+                "(e.g. y.sum().backward()) or pass gradient=<array of shape "
+                f"{root.shape}>")
+        g = np.ones_like(root.data)
+    else:
+        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, root.dtype)
+        if g.shape != root.shape:
+            raise ValueError(f"backward: gradient has shape {g.shape} but the output has "
+                             f"shape {root.shape}; pass a gradient of the output's shape")
+        if g.dtype != root.dtype:
+            g = g.astype(root.dtype)
+    if create_graph:
+        return gradient if isinstance(gradient, Tensor) else Tensor._wrap(g, False)
+    return g
+
+
+def _check_saved(node: Node) -> None:
+    if node.freed:
+        raise RuntimeError(
+            f"backward: trying to backward through the graph a second time (op "
+            f"{node.name!r}); its saved values were freed after the first backward. "
+            "Pass retain_graph=True to the first backward() to keep them.")
+    for counter, version in node.saved_versions:
+        if counter[0] != version:
+            raise RuntimeError(
+                f"backward: a tensor saved by op {node.name!r} for its gradient was "
+                f"modified in place after it was used (version {version} -> {counter[0]}). "
+                "Use an out-of-place op (x = x + 1) or .clone() before modifying it.")
+
+
+def _as_tensor_grad(g: Any) -> Tensor:
+    return g if isinstance(g, Tensor) else Tensor._wrap(g, False)
+
+
+def _run_hooks(hooks: list[Callable[[Tensor], Any]], g: Any, create_graph: bool) -> Any:
+    for hook in hooks:
+        result = hook(_as_tensor_grad(g))
+        if result is not None:
+            if create_graph:
+                g = result if isinstance(result, Tensor) else Tensor._wrap(np.asarray(result))
+            else:
+                g = result.data if isinstance(result, Tensor) else np.asarray(result)
+    return g
+
+
+def _input_grads(node: Node, g: Any, create_graph: bool) -> Sequence[Any]:
+    """Apply the node's vjp; unbroadcast and cast each grad to its input."""
+    op = node.op
+    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in node.inputs)
+    if isinstance(op, Op):
+        if create_graph:
+            ctx = VjpContext(tensor_ns, op, node.inputs, node.params, needs, None)
+        else:
+            arrays = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
+            ctx = VjpContext(numpy_ns, op, arrays, node.params, needs, node.out)
+        grads = list(op.vjp(ctx, g))
+        xp = ctx.xp
+        for i, (x, gi) in enumerate(zip(node.inputs, grads)):
+            if gi is None or not needs[i]:
+                grads[i] = None
+                continue
+            if gi.shape != x.shape:
+                gi = unbroadcast(xp, gi, x.shape)
+            if gi.dtype != x.dtype:
+                gi = gi.astype(x.dtype) if not create_graph else gi.to(x.dtype)
+            grads[i] = gi
+        return grads
+    return op.backward_node(node, g, needs, create_graph)
+
+
+def grad_of(
+    roots: Sequence[Tensor],
+    seeds: Sequence[Any] | None = None,
+    *,
+    inputs: Sequence[Tensor] | None = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool = True,
+) -> list[Tensor | None] | None:
+    """Backpropagate from ``roots``: into ``.grad`` of leaves, or return grads.
+
+    With ``inputs=None`` (what ``Tensor.backward`` does) gradients accumulate
+    into ``.grad`` of every leaf that requires grad (and of non-leaves that
+    called ``retain_grad()``). With ``inputs=[...]`` nothing is accumulated:
+    the total gradient of each given tensor (leaf or not) is returned.
+
+    >>> import autograd_lite as ag
+    >>> x = ag.tensor(2.0, requires_grad=True)
+    >>> grad_of([x ** 3], inputs=[x])
+    [tensor(12., dtype=float32)]
+    """
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = seeds if seeds is not None else [None] * len(roots)
+    for r in roots:
+        if not r.requires_grad:
+            raise RuntimeError(
+                "backward: the output does not require grad, so there is no graph to "
+                "differentiate. Create inputs with requires_grad=True (and not under "
+                "no_grad()).")
+    grads: dict[int, Any] = {}
+    leaves: dict[int, Tensor] = {}
+    wanted = {id(t): t for t in inputs} if inputs is not None else None
+    captured: dict[int, Any] = {}
+
+    def add(key: int, g: Any) -> None:
+        prev = grads.get(key)
+        grads[key] = g if prev is None else prev + g
+
+    for r, s in zip(roots, seeds):
+        g = _seed(r, s, create_graph)
+        if r._node is None:
+            leaves[id(r)] = r
+            add(id(r), g)
+        else:
+            add(id(r._node), g)
+
+    wanted_nodes = ({id(t._node): t for t in inputs if t._node is not None}
+                    if inputs is not None else {})
+    anomaly = _state.anomaly
+    with set_grad_enabled(create_graph):
+        for node in _topological_order(roots):
+            g = grads.pop(id(node), None)
+            if g is None:
+                continue
+            _check_saved(node)
+            if node.hooks:
+                g = _run_hooks(node.hooks, g, create_graph)
+            if id(node) in wanted_nodes:
+                captured[id(wanted_nodes[id(node)])] = g
+            if wanted is None and node.retained is not None:
+                kept = node.retained()
+                if kept is not None:
+                    _accumulate_into(kept, g, create_graph)
+            input_grads = _input_grads(node, g, create_graph)
+            if anomaly:
+                for gi in input_grads:
+                    bad = gi is not None and _first_bad(gi.data if isinstance(gi, Tensor) else gi)
+                    if bad:
+                        raise AnomalyError(
+                            f"{node.name} produced {bad} in backward (its forward was "
+                            f"created at {node.site or '<outside detect_anomaly>'})")
+            if not retain_graph:
+                node.out = None
+                node.freed = True
+            for x, gi in zip(node.inputs, input_grads):
+                if gi is None:
+                    continue
+                if x._node is not None:
+                    add(id(x._node), gi)
+                else:
+                    leaves[id(x)] = x
+                    add(id(x), gi)
+    for key, leaf in leaves.items():
+        g = grads.pop(key, None)
+        if g is None:
+            continue
+        if leaf._hooks:
+            g = _run_hooks(leaf._hooks, g, create_graph)
+        if wanted is not None:
+            if key in wanted:
+                captured[key] = g
+        else:
+            _accumulate_into(leaf, g, create_graph)
+    if inputs is None:
+        return None
+    results: list[Tensor | None] = []
+    for t in inputs:
+        g = captured.get(id(t))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {t!r} is not used to compute the output")
+        results.append(None if g is None else _as_tensor_grad(g))
+    return results
+
+
+def _accumulate_into(t: Tensor, g: Any, create_graph: bool) -> None:
+    """``t.grad += g``, out of place when the graph is recorded."""
+    if create_graph or isinstance(g, Tensor):
+        g = _as_tensor_grad(g)
+        t.grad = g if t.grad is None else t.grad + g
+        return
+    if t.grad is None or t.grad.requires_grad:
+        # Own a fresh copy: the vjp may have handed the same array to others.
+        fresh = np.array(g, dtype=t.dtype, copy=True)
+        t.grad = Tensor._wrap(fresh, False) if t.grad is None else t.grad + fresh
+    else:
+        t.grad.data += g
+        t.grad._vc[0] += 1
+
+
+def backward(
+    tensor: Tensor,
+    gradient: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+) -> None:
+    """Accumulate d(tensor)/d(leaf) into ``leaf.grad`` for every leaf needing it.
+
+    >>> import autograd_lite as ag
+    >>> w = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> backward((w * w).sum())
+    >>> w.grad
+    tensor([2., 4.], dtype=float32)
+    """
+    grad_of([tensor], [gradient], retain_graph=retain_graph, create_graph=create_graph)
+
+
+def with_grad_mode(fn: F) -> F:
+    """Decorator: run ``fn`` with grad recording on (used by functional transforms)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with enable_grad():
+            return fn(*args, **kwargs)
+    return wrapper  # type: ignore[return-value]

@@ -1,0 +1,71 @@
+"""Numerically stable ``softmax`` and ``log_softmax`` along an axis.
+
+Both subtract the row maximum first, so logits of 1e3 give no inf or nan.
+
+>>> import autograd_lite as ag
+>>> ag.softmax(ag.tensor([1000.0, 1000.0]))
+tensor([0.5, 0.5], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..autograd import apply
+from ..tensor import Tensor
+from .reduce import normalize_axis
+from ..registry import VjpContext, register
+
+
+def _softmax_forward(x: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _softmax_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
+    s = ctx.out
+    return (s * (g - ctx.xp.sum(g * s, axis=ctx.params["axis"], keepdims=True)),)
+
+
+def _log_softmax_forward(x: np.ndarray, axis: int) -> np.ndarray:
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+def _log_softmax_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
+    xp = ctx.xp
+    return (g - xp.exp(ctx.out) * xp.sum(g, axis=ctx.params["axis"], keepdims=True),)
+
+
+SOFTMAX = register("softmax", _softmax_forward, _softmax_vjp, symbol="softmax", saves="output",
+                   formula="∂sᵢ/∂xⱼ = sᵢ(δᵢⱼ − sⱼ); x̄ = s ⊙ (Ḡ − Σ Ḡ⊙s)",
+                   latex=r"\frac{\partial s_i}{\partial x_j} = s_i(\delta_{ij} - s_j)")
+LOG_SOFTMAX = register("log_softmax", _log_softmax_forward, _log_softmax_vjp,
+                       symbol="log_softmax", saves="output",
+                       formula="∂ℓᵢ/∂xⱼ = δᵢⱼ − softmax(x)ⱼ; x̄ = Ḡ − softmax(x)·ΣḠ",
+                       latex=r"\frac{\partial \ell_i}{\partial x_j} = \delta_{ij} - s_j")
+
+
+def softmax(x: Any, axis: int = -1) -> Tensor:
+    """``exp(x) / sum(exp(x))`` along ``axis``, stable for large logits.
+
+    >>> import autograd_lite as ag
+    >>> ag.softmax(ag.tensor([[0.0, 0.0]]), axis=1)
+    tensor([[0.5, 0.5]], dtype=float32)
+    """
+    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+    return apply(SOFTMAX, (x,), {"axis": normalize_axis(axis, ndim, "softmax")[0]})
+
+
+def log_softmax(x: Any, axis: int = -1) -> Tensor:
+    """``x - logsumexp(x)`` along ``axis``, stable for large logits.
+
+    >>> import autograd_lite as ag
+    >>> ag.log_softmax(ag.tensor([1000.0, 1000.0]))
+    tensor([-0.6931, -0.6931], dtype=float32)
+    """
+    ndim = np.ndim(x.data if isinstance(x, Tensor) else x)
+    return apply(LOG_SOFTMAX, (x,), {"axis": normalize_axis(axis, ndim, "log_softmax")[0]})
