@@ -17,6 +17,7 @@ from .autograd import (AnomalyError, detect_anomaly, enable_grad, is_grad_enable
 from .creation import (arange, eye, full, manual_seed, ones, ones_like, rand, randn, zeros,
                        zeros_like)
 from .function import Function, FunctionCtx
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .ops import (abs, add, broadcast_to, clip, concatenate, div, exp, expand_dims, flatten,
                   leaky_relu, log, log_softmax, logsumexp, matmul, max, maximum, mean, min,
@@ -30,7 +31,7 @@ __all__ = [
     "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like", "randn", "rand",
     "manual_seed", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "scope",
     "detect_anomaly", "AnomalyError", "Function", "FunctionCtx", "grad", "value_and_grad",
-    "vjp", "jacobian", "hessian",
+    "vjp", "jacobian", "hessian", "gradcheck", "gradgradcheck", "GradcheckError",
     "abs", "add", "broadcast_to", "clip", "concatenate", "div", "exp", "expand_dims", "flatten",
     "leaky_relu", "log", "log_softmax", "logsumexp", "matmul", "max", "maximum", "mean", "min",
     "minimum", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "split", "sqrt",
