@@ -434,6 +434,15 @@ class Tensor:
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
         return _ops.compare(np.not_equal, self, other)
 
+    def __and__(self, other: Any) -> Tensor:
+        return _ops.compare(np.logical_and, self, other)
+
+    def __or__(self, other: Any) -> Tensor:
+        return _ops.compare(np.logical_or, self, other)
+
+    def __invert__(self) -> Tensor:
+        return _ops.compare(np.logical_xor, self, True)
+
     # ------------------------------------------------------------ methods
     def exp(self) -> Tensor:
         return _ops.exp(self)
