@@ -105,6 +105,9 @@ class set_grad_enabled(contextlib.ContextDecorator):
         self.mode = mode
         self._prev: list[bool] = []
 
+    def _recreate_cm(self) -> set_grad_enabled:
+        return set_grad_enabled(self.mode)  # fresh per decorated call: thread-safe
+
     def __enter__(self) -> None:
         self._prev.append(_state.grad_enabled)
         _state.grad_enabled = self.mode
@@ -185,6 +188,9 @@ class detect_anomaly(contextlib.ContextDecorator):
 
     def __init__(self) -> None:
         self._prev: list[bool] = []
+
+    def _recreate_cm(self) -> detect_anomaly:
+        return detect_anomaly()  # fresh per decorated call: thread-safe
 
     def __enter__(self) -> None:
         self._prev.append(_state.anomaly)
@@ -361,6 +367,23 @@ def _input_grads(node: Node, g: Any, create_graph: bool) -> Sequence[Any]:
     return op.backward_node(node, g, needs, create_graph)
 
 
+def _backward_step(node: Node, g: Any, create_graph: bool, anomaly: bool) -> Sequence[Any]:
+    """The node's input gradients; under anomaly mode, checked for NaN/inf."""
+    if not anomaly:
+        return _input_grads(node, g, create_graph)
+    _state.anomaly = False  # the vjp's own ops are checked here, as backward, not forward
+    try:
+        input_grads = _input_grads(node, g, create_graph)
+    finally:
+        _state.anomaly = True
+    for gi in input_grads:
+        bad = gi is not None and _first_bad(gi.data if isinstance(gi, Tensor) else gi)
+        if bad:
+            raise AnomalyError(f"{node.name} produced {bad} in backward (its forward was "
+                               f"created at {node.site or '<outside detect_anomaly>'})")
+    return input_grads
+
+
 def grad_of(
     roots: Sequence[Tensor],
     seeds: Sequence[Any] | None = None,
@@ -369,13 +392,14 @@ def grad_of(
     retain_graph: bool | None = None,
     create_graph: bool = False,
     allow_unused: bool = True,
-) -> list[Tensor | None] | None:
+) -> list[Tensor | None]:
     """Backpropagate from ``roots``: into ``.grad`` of leaves, or return grads.
 
     With ``inputs=None`` (what ``Tensor.backward`` does) gradients accumulate
     into ``.grad`` of every leaf that requires grad (and of non-leaves that
     called ``retain_grad()``). With ``inputs=[...]`` nothing is accumulated:
-    the total gradient of each given tensor (leaf or not) is returned.
+    the total gradient of each given tensor (leaf or not) is returned, in order
+    (None for a tensor the roots do not depend on).
 
     >>> import autograd_lite as ag
     >>> x = ag.tensor(2.0, requires_grad=True)
@@ -425,14 +449,7 @@ def grad_of(
                 kept = node.retained()
                 if kept is not None:
                     _accumulate_into(kept, g, create_graph)
-            input_grads = _input_grads(node, g, create_graph)
-            if anomaly:
-                for gi in input_grads:
-                    bad = gi is not None and _first_bad(gi.data if isinstance(gi, Tensor) else gi)
-                    if bad:
-                        raise AnomalyError(
-                            f"{node.name} produced {bad} in backward (its forward was "
-                            f"created at {node.site or '<outside detect_anomaly>'})")
+            input_grads = _backward_step(node, g, create_graph, anomaly)
             if not retain_graph:
                 node.out = None
                 node.freed = True
@@ -444,19 +461,18 @@ def grad_of(
                 else:
                     leaves[id(x)] = x
                     add(id(x), gi)
-    for key, leaf in leaves.items():
-        g = grads.pop(key, None)
-        if g is None:
-            continue
-        if leaf._hooks:
-            g = _run_hooks(leaf._hooks, g, create_graph)
-        if wanted is not None:
-            if key in wanted:
+        for key, leaf in leaves.items():
+            g = grads.pop(key, None)
+            if g is None:
+                continue
+            if leaf._hooks:
+                g = _run_hooks(leaf._hooks, g, create_graph)
+            if wanted is None:
+                _accumulate_into(leaf, g, create_graph)
+            elif key in wanted:
                 captured[key] = g
-        else:
-            _accumulate_into(leaf, g, create_graph)
     if inputs is None:
-        return None
+        return []
     results: list[Tensor | None] = []
     for t in inputs:
         g = captured.get(id(t))

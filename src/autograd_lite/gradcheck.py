@@ -91,7 +91,6 @@ def _analytic(fn: Callable[..., Any], inputs: Sequence[Any], checked: list[int])
                 seed = np.zeros(o.size, dtype=o.dtype)
                 seed[j] = 1
                 grads = grad_of([o], [seed.reshape(o.shape)], inputs=targets, retain_graph=True)
-                assert grads is not None
                 for col, g in zip(jac, grads):
                     if g is not None:
                         col[row] = g.data.ravel()
@@ -104,17 +103,18 @@ def _numerical(fn: Callable[..., Any], inputs: Sequence[Any], checked: list[int]
     jac = []
     for i in checked:
         x = inputs[i]
-        flat = x.data.reshape(-1)  # a view: perturb in place, restore afterwards
+        data = x.data  # perturb in place (also non-contiguous data), restore afterwards
         cols = []
-        for j in range(flat.size):
-            orig = flat[j]
-            flat[j] = orig + eps
+        for j in np.ndindex(data.shape):  # C order, like the analytic Jacobian's ravel()
+            orig = data[j]
+            data[j] = orig + eps
             plus = _flat_output(fn, inputs)
-            flat[j] = orig - eps
+            data[j] = orig - eps
             minus = _flat_output(fn, inputs)
-            flat[j] = orig
+            data[j] = orig
             cols.append((plus - minus) / (2 * eps))
-        jac.append(np.stack(cols, axis=1) if cols else np.zeros((0, 0)))
+        jac.append(np.stack(cols, axis=1) if cols
+                   else np.zeros((_flat_output(fn, inputs).size, 0)))  # empty input
     return jac
 
 
@@ -177,7 +177,6 @@ def gradgradcheck(fn: Callable[..., Any], *inputs: Any, seed: int = 0, eps: floa
             live = [(o, v) for o, v in zip(outs, cotangents) if o.requires_grad]
             grads = grad_of([o for o, _ in live], [v.astype(o.dtype) for o, v in live],
                             inputs=targets, create_graph=True) if live else [None] * len(targets)
-        assert grads is not None
         return tuple(g if g is not None else Tensor._wrap(np.zeros_like(t.data))
                      for g, t in zip(grads, targets))
 

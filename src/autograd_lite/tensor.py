@@ -13,6 +13,7 @@ this module only holds the data, the dtype rules and the in-place rules.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -312,7 +313,13 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------ in place
-    def _check_inplace(self, what: str) -> None:
+    def _check_inplace(self, what: str, other: Any = None) -> None:
+        if (isinstance(other, Tensor) and other.requires_grad and not self.requires_grad
+                and _autograd.is_grad_enabled()):
+            raise RuntimeError(
+                f"{what}: the value requires grad but this tensor does not, so its graph "
+                "would be silently dropped. Write it out of place (x = x + y), or do it "
+                "inside `with ag.no_grad():` if no gradient is wanted.")
         if self.requires_grad and _autograd.is_grad_enabled():
             kind = "a leaf that requires grad" if self._node is None else \
                 "a tensor that is part of a graph"
@@ -322,7 +329,7 @@ class Tensor:
                 "inside `with ag.no_grad():`.")
 
     def _inplace(self, what: str, ufunc: Any, other: Any) -> Tensor:
-        self._check_inplace(what)
+        self._check_inplace(what, other)
         value = other.data if isinstance(other, Tensor) else other
         ufunc(self.data, value, out=self.data, casting="same_kind")
         self._vc[0] += 1
@@ -341,7 +348,7 @@ class Tensor:
         return self._inplace("/=", np.divide, other)
 
     def __setitem__(self, index: Any, value: Any) -> None:
-        self._check_inplace("x[i] = v")
+        self._check_inplace("x[i] = v", value)
         self.data[_ops.normalize_index(index)] = (
             value.data if isinstance(value, Tensor) else value)
         self._vc[0] += 1
@@ -462,7 +469,7 @@ class Tensor:
     def relu(self) -> Tensor:
         return _ops.relu(self)
 
-    def leaky_relu(self, negative_slope: float = 0.01) -> Tensor:
+    def leaky_relu(self, negative_slope: builtins.float = 0.01) -> Tensor:
         return _ops.leaky_relu(self, negative_slope)
 
     def abs(self) -> Tensor:

@@ -115,6 +115,8 @@ def dispatch_function(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     tensor(3., dtype=float32, grad_fn=<sum>)
     """
     op = _FUNCTIONS.get(func)
+    if func is np.where and len(args) + len(kwargs) == 1:
+        op = None  # np.where(cond) alone is np.nonzero: indices, no graph
     if op is not None:
         return op(*args, **kwargs)
     return _fallback(func.__name__, func, args, kwargs)

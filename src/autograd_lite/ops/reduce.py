@@ -96,7 +96,8 @@ def _min_forward(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np
 def _logsumexp_forward(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
     m = np.max(x, axis=axis, keepdims=True)
     m = np.where(np.isfinite(m), m, 0)  # all -inf rows: log(0) = -inf, not nan
-    out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
+    with np.errstate(divide="ignore"):  # log(0) = -inf is the right answer here
+        out = np.log(np.sum(np.exp(x - m), axis=axis, keepdims=True)) + m
     return out if keepdims else np.squeeze(out, axis=normalize_axis(axis, x.ndim))
 
 

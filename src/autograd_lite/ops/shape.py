@@ -71,24 +71,23 @@ def _broadcast_to_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     return (g,)  # the engine sums it back to the input's shape
 
 
-_SAME_LAYOUT = dict(saves="", view=True)
-RESHAPE = register("reshape", _reshape_forward, _reshape_back, symbol="reshape", **_SAME_LAYOUT,
+RESHAPE = register("reshape", _reshape_forward, _reshape_back, symbol="reshape", saves="", view=True,
                    formula="∂/∂x: reshape Ḡ back to x's shape",
                    latex=r"\bar{x} = \mathrm{reshape}(\bar{G}, \mathrm{shape}(x))")
-TRANSPOSE = register("transpose", _transpose_forward, _transpose_vjp, symbol="ᵀ", **_SAME_LAYOUT,
+TRANSPOSE = register("transpose", _transpose_forward, _transpose_vjp, symbol="ᵀ", saves="", view=True,
                      formula="∂/∂x: transpose Ḡ by the inverse permutation",
                      latex=r"\bar{x} = \bar{G}^{\top}")
 SWAPAXES = register("swapaxes", _swapaxes_forward, _swapaxes_vjp, symbol="swap",
-                    **_SAME_LAYOUT, formula="∂/∂x: swap the same axes of Ḡ back",
+                    saves="", view=True, formula="∂/∂x: swap the same axes of Ḡ back",
                     latex=r"\bar{x} = \mathrm{swapaxes}(\bar{G})")
-SQUEEZE = register("squeeze", _squeeze_forward, _reshape_back, symbol="squeeze", **_SAME_LAYOUT,
+SQUEEZE = register("squeeze", _squeeze_forward, _reshape_back, symbol="squeeze", saves="", view=True,
                    formula="∂/∂x: reshape Ḡ back to x's shape",
                    latex=r"\bar{x} = \mathrm{reshape}(\bar{G}, \mathrm{shape}(x))")
 EXPAND_DIMS = register("expand_dims", _expand_dims_forward, _reshape_back, symbol="unsqueeze",
-                       **_SAME_LAYOUT, formula="∂/∂x: reshape Ḡ back to x's shape",
+                       saves="", view=True, formula="∂/∂x: reshape Ḡ back to x's shape",
                        latex=r"\bar{x} = \mathrm{reshape}(\bar{G}, \mathrm{shape}(x))")
 BROADCAST_TO = register("broadcast_to", _broadcast_to_forward, _broadcast_to_vjp,
-                        symbol="broadcast", **_SAME_LAYOUT,
+                        symbol="broadcast", saves="", view=True,
                         formula="∂/∂x: sum Ḡ over the broadcast axes",
                         latex=r"\bar{x} = \sum_{\text{broadcast axes}} \bar{G}")
 
