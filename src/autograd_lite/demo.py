@@ -25,8 +25,9 @@ def _tensor_tour() -> None:
     loss = ((y_hat - 1.0) ** 2).sum()
     print(f"   loss = (σ(σ(x·w1)·w2) − 1)² = {loss.item():.6f}")
     loss.backward()
-    for w in (w1, w2):
-        print(f"   ∂loss/∂{w.name} = " + np.array2string(w.grad.numpy(), prefix="   ∂loss/∂w1 = "))
+    g1, g2 = np.asarray(w1.grad), np.asarray(w2.grad)
+    for name, g in (("w1", g1), ("w2", g2)):
+        print(f"   ∂loss/∂{name} = " + np.array2string(g, prefix="   ∂loss/∂w1 = "))
 
     # The chain rule by hand, with numpy only: dL/dŷ · σ'(u) · ...
     u2 = x.numpy() @ w1.numpy()
@@ -35,7 +36,7 @@ def _tensor_tour() -> None:
     d_out = 2 * (yv - 1) * yv * (1 - yv)
     by_hand_w2 = hv.T @ d_out
     by_hand_w1 = x.numpy().T @ ((d_out @ w2.numpy().T) * hv * (1 - hv))
-    same = np.allclose(by_hand_w2, w2.grad.numpy()) and np.allclose(by_hand_w1, w1.grad.numpy())
+    same = np.allclose(by_hand_w2, g2) and np.allclose(by_hand_w1, g1)
     print(f"   matches the hand derivation: {same}")
 
     print("2. Numerical check (central differences in float64)")

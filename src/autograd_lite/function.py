@@ -43,6 +43,12 @@ class FunctionCtx:
     def save_for_backward(self, *values: Any) -> None:
         self.saved_tensors = values
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        object.__setattr__(self, name, value)  # declared so type checkers allow ctx.anything
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttributeError(f"FunctionCtx has no attribute {name!r}; set it in forward first")
+
 
 class _FunctionOp:
     """Adapts a Function subclass to what the engine and viz expect of an op."""
