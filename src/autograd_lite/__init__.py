@@ -17,6 +17,7 @@ from .autograd import (AnomalyError, detect_anomaly, enable_grad, is_grad_enable
 from .creation import (arange, eye, full, manual_seed, ones, ones_like, rand, randn, zeros,
                        zeros_like)
 from .function import Function, FunctionCtx
+from .scalar import Value
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .functional import grad, hessian, jacobian, value_and_grad, vjp
 from .ops import (abs, add, broadcast_to, clip, concatenate, div, exp, expand_dims, flatten,
@@ -27,7 +28,7 @@ from .ops import (abs, add, broadcast_to, clip, concatenate, div, exp, expand_di
 __version__ = "0.1.0"
 
 __all__ = [
-    "Tensor", "tensor", "float32", "float64", "set_default_dtype", "get_default_dtype",
+    "Value", "Tensor", "tensor", "float32", "float64", "set_default_dtype", "get_default_dtype",
     "zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like", "randn", "rand",
     "manual_seed", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "scope",
     "detect_anomaly", "AnomalyError", "Function", "FunctionCtx", "grad", "value_and_grad",
