@@ -233,23 +233,28 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     >>> apply(REGISTRY["add"], (ag.tensor([1.0]), 2.0), {})
     tensor([3.], dtype=float32)
     """
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    arrays = []
+    any_requires_grad = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            arrays.append(x.data)
+            any_requires_grad = any_requires_grad or x.requires_grad
+        else:
+            arrays.append(x)
     data = op.forward(arrays, **params) if op.n_inputs == -1 else op.forward(*arrays, **params)
     if type(data) is not np.ndarray:
         data = np.asarray(data)
-    needs_grad = _state.grad_enabled and any(
-        isinstance(x, Tensor) and x.requires_grad for x in inputs)
+    needs_grad = any_requires_grad and _state.grad_enabled
     out = Tensor._wrap(data, needs_grad)
     if op.view:
         source = inputs[0]
         if isinstance(source, Tensor) and np.may_share_memory(data, source.data):
             out._vc = source._vc  # a view shares its base's version counter
     if needs_grad:
-        saved: list[tuple[list[int], int]] = []
-        if op.saves_inputs:
-            saved.extend((x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor))
+        saved = [(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)] \
+            if op.saves_inputs else []
         if op.saves_output:
-            saved.append((out._vc, out._vc[0]))
+            saved.append((out._vc, 0))
         out._node = Node(op, inputs, params, data if op.saves_output else None,
                          tuple(saved), _state.scope)
     if _state.anomaly:

@@ -15,7 +15,7 @@ backward pass is itself recorded and can be differentiated again.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -47,13 +47,16 @@ class Op:
     saves: str = "inputs"
     view: bool = False
 
-    @property
-    def saves_inputs(self) -> bool:
-        return self.saves in ("inputs", "both")
+    saves_inputs: bool = field(init=False)
+    saves_output: bool = field(init=False)
 
-    @property
-    def saves_output(self) -> bool:
-        return self.saves in ("output", "both")
+    def __post_init__(self) -> None:
+        if self.saves not in ("", "inputs", "output", "both"):
+            raise ValueError(f"register: saves={self.saves!r} for op {self.name!r}; use "
+                             "'', 'inputs', 'output' or 'both'")
+        # Plain fields, not properties: the engine reads them on every op.
+        object.__setattr__(self, "saves_inputs", self.saves in ("inputs", "both"))
+        object.__setattr__(self, "saves_output", self.saves in ("output", "both"))
 
 
 class VjpContext:
