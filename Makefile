@@ -15,6 +15,7 @@ test: venv graphviz
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -p no:cacheprovider --timeout=600 --durations=20 \
 		--doctest-modules tests src/autograd_lite
 	$(PY) -m mypy src/autograd_lite
+	$(PY) -m ruff check src tests
 
 lint: venv
 	$(PY) -m ruff check src tests

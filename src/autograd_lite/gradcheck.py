@@ -85,7 +85,7 @@ def _analytic(fn: Callable[..., Any], inputs: Sequence[Any], checked: list[int])
     sizes = [o.size for o in outs]
     jac = [np.zeros((sum(sizes), t.size)) for t in targets]
     row = 0
-    for k, o in enumerate(outs):
+    for o in outs:
         for j in range(o.size):
             if o.requires_grad:
                 seed = np.zeros(o.size, dtype=o.dtype)

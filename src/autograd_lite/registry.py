@@ -18,8 +18,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 __all__ = ["Op", "VjpContext", "REGISTRY", "register", "numpy_ns", "tensor_ns", "unbroadcast"]
 
 
@@ -156,6 +154,7 @@ def _tensor_function(op: Op) -> Callable[..., Any]:
 def unbroadcast(xp: Any, g: Any, shape: tuple[int, ...]) -> Any:
     """Sum ``g`` over the axes numpy broadcasting added to reach ``shape``.
 
+    >>> import numpy as np
     >>> unbroadcast(numpy_ns, np.ones((2, 3)), (1, 3))
     array([[2., 2., 2.]])
     """

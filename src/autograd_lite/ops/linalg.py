@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
-from ..tensor import Tensor
 from ..registry import VjpContext, register, unbroadcast
+from ..tensor import Tensor
 
 
 def _matmul_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:

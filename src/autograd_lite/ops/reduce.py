@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
-from ..tensor import Tensor
 from ..registry import VjpContext, register
+from ..tensor import Tensor
 
 Axis = int | tuple[int, ...] | None
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 
 from ..autograd import apply
+from ..registry import VjpContext, register
 from ..tensor import Tensor
 from .reduce import normalize_axis
-from ..registry import VjpContext, register
 
 
 def _shape_of(x: Any) -> tuple[int, ...]:
