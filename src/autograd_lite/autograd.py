@@ -280,6 +280,7 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
     """
     order: list[Node] = []
     seen: set[int] = set()
+    # Each stack entry is a node and whether its inputs were already pushed.
     stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
     while stack:
         node, expanded = stack.pop()
@@ -291,8 +292,10 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
         seen.add(id(node))
         stack.append((node, True))
         for x in node.inputs:
-            if isinstance(x, Tensor) and x._node is not None and id(x._node) not in seen:
-                stack.append((x._node, False))
+            if isinstance(x, Tensor):
+                child = x._node
+                if child is not None and id(child) not in seen:
+                    stack.append((child, False))
     order.reverse()
     return order
 
@@ -350,7 +353,7 @@ def _run_hooks(hooks: list[Callable[[Tensor], Any]], g: Any, create_graph: bool)
 def _input_grads(node: Node, g: Any, create_graph: bool) -> Sequence[Any]:
     """Apply the node's vjp; unbroadcast and cast each grad to its input."""
     op = node.op
-    needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in node.inputs)
+    needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in node.inputs])
     if isinstance(op, Op):
         if create_graph:
             ctx = VjpContext(tensor_ns, op, node.inputs, node.params, needs, None)
@@ -420,27 +423,21 @@ def grad_of(
                 "backward: the output does not require grad, so there is no graph to "
                 "differentiate. Create inputs with requires_grad=True (and not under "
                 "no_grad()).")
+    # Gradients so far, keyed by id of the node (non-leaves) or of the tensor (leaves).
     grads: dict[int, Any] = {}
     leaves: dict[int, Tensor] = {}
-    wanted = {id(t): t for t in inputs} if inputs is not None else None
-    captured: dict[int, Any] = {}
-
-    def add(key: int, g: Any) -> None:
-        prev = grads.get(key)
-        grads[key] = g if prev is None else prev + g
-
     for r, s in zip(roots, seeds):
         g = _seed(r, s, create_graph)
+        key = id(r) if r._node is None else id(r._node)
         if r._node is None:
-            leaves[id(r)] = r
-            add(id(r), g)
-        else:
-            add(id(r._node), g)
-
-    wanted_nodes = ({id(t._node): t for t in inputs if t._node is not None}
-                    if inputs is not None else {})
+            leaves[key] = r
+        grads[key] = g if key not in grads else grads[key] + g
+    wanted_nodes = {id(t._node): t for t in inputs or () if t._node is not None}
+    captured: dict[int, Any] = {}
     anomaly = _state.anomaly
-    with set_grad_enabled(create_graph):
+    previous_mode = _state.grad_enabled
+    _state.grad_enabled = create_graph
+    try:
         for node in _topological_order(roots):
             g = grads.pop(id(node), None)
             if g is None:
@@ -448,9 +445,9 @@ def grad_of(
             _check_saved(node)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
-            if id(node) in wanted_nodes:
+            if wanted_nodes and id(node) in wanted_nodes:
                 captured[id(wanted_nodes[id(node)])] = g
-            if wanted is None and node.retained is not None:
+            if inputs is None and node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
                     _accumulate_into(kept, g, create_graph)
@@ -461,21 +458,25 @@ def grad_of(
             for x, gi in zip(node.inputs, input_grads):
                 if gi is None:
                     continue
-                if x._node is not None:
-                    add(id(x._node), gi)
+                if x._node is None:
+                    key = id(x)
+                    leaves[key] = x
                 else:
-                    leaves[id(x)] = x
-                    add(id(x), gi)
+                    key = id(x._node)
+                prev = grads.get(key)
+                grads[key] = gi if prev is None else prev + gi
         for key, leaf in leaves.items():
             g = grads.pop(key, None)
             if g is None:
                 continue
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, create_graph)
-            if wanted is None:
+            if inputs is None:
                 _accumulate_into(leaf, g, create_graph)
-            elif key in wanted:
+            else:
                 captured[key] = g
+    finally:
+        _state.grad_enabled = previous_mode
     if inputs is None:
         return []
     results: list[Tensor | None] = []
