@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 import autograd_lite as ag
+from numerical import num_grad, num_hessian
 
 F64 = "float64"
 THIS_FILE = os.path.basename(__file__)
@@ -24,33 +25,6 @@ THIS_FILE = os.path.basename(__file__)
 
 def t64(data, requires_grad=True):
     return ag.tensor(data, dtype=F64, requires_grad=requires_grad)
-
-
-def num_grad(f, x, h=1e-6):
-    """Central-difference gradient of a scalar numpy function ``f`` at ``x``."""
-    x = np.array(x, dtype=np.float64)
-    g = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        e = np.zeros_like(x)
-        e[i] = h
-        g[i] = (f(x + e) - f(x - e)) / (2 * h)
-    return g
-
-
-def num_hessian(f, x, h=1e-4):
-    """Central-difference Hessian of a scalar numpy function ``f`` at a 1-D ``x``."""
-    x = np.array(x, dtype=np.float64)
-    n = x.size
-    H = np.zeros((n, n))
-    for i in range(n):
-        for j in range(n):
-            ei = np.zeros(n)
-            ej = np.zeros(n)
-            ei[i] = h
-            ej[j] = h
-            H[i, j] = (f(x + ei + ej) - f(x + ei - ej)
-                       - f(x - ei + ej) + f(x - ei - ej)) / (4 * h * h)
-    return H
 
 
 def engine_value(fn):
