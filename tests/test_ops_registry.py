@@ -534,6 +534,45 @@ def _copy_cases(draw: Any) -> Case:
     return Case(f"{label} on {shape}", (draw(arrays(shape)),), (True,), fn)
 
 
+@st.composite
+def _linear_cases(draw: Any) -> Case:
+    k, m = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    batch = draw(hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3))
+    xs = (draw(arrays(batch + (k,))), draw(arrays((k, m))), draw(arrays((m,))))
+    forms: list[Variant] = [("ag.ops.linear(x, w, b)", ag.ops.linear),
+                            ("ag.ops.linear(x, w) (b unused)", lambda x, w, b: ag.ops.linear(x, w))]
+    label, fn = draw(st.sampled_from(forms))
+    # Without a bias the op's third input is None: the drawn b is not passed, nor required.
+    requires = draw(requires_mask(3 if "unused" not in label else 2))
+    return Case(f"{label} on {batch + (k,)}, {(k, m)}", xs, (requires + (False,))[:3], fn)
+
+
+@st.composite
+def _cross_entropy_cases(draw: Any) -> Case:
+    n, c = draw(st.integers(1, MAX_SIDE)), draw(st.integers(1, MAX_SIDE))
+    reduction = draw(st.sampled_from(["mean", "sum", "none"]))
+    logits = draw(arrays((n, c)))
+    if draw(st.booleans()):
+        # Integer labels: passed as a (never differentiated) input, made int64 in fn.
+        labels = np.array(draw(st.lists(st.integers(0, c - 1), min_size=n, max_size=n)),
+                          dtype=np.float64)
+        forms: list[Variant] = [
+            ("ag.ops.cross_entropy(z, labels)",
+             lambda z, t: ag.ops.cross_entropy(z, t.data.astype(np.int64), reduction)),
+            ("ag.ops.cross_entropy(z, labels) default reduction",
+             lambda z, t: ag.ops.cross_entropy(z, t.data.astype(np.int64)))]
+        label, fn = draw(st.sampled_from(forms))
+        how = "" if "default" in label else f", reduction={reduction}"
+        return Case(f"{label}, {n}x{c}{how}", (logits, labels), (True, False), fn)
+    # Probability targets (not normalized: the vjp must not assume they sum to 1).
+    target = draw(arrays((n, c), floats(0, 1)))
+    forms = [("ag.ops.cross_entropy(z, probs)",
+              lambda z, t: ag.ops.cross_entropy(z, t, reduction=reduction))]
+    label, fn = draw(st.sampled_from(forms))
+    return Case(f"{label}, {n}x{c}, reduction={reduction}", (logits, target),
+                draw(requires_mask(2)), fn)
+
+
 def _single(cases: st.SearchStrategy[Case], domain: str = "real in [-3, 3]",
             broadcasts: bool = False, n_inputs: int = 1, constants: int = 0) -> Spec:
     return Spec(cases, n_inputs=n_inputs, domain=domain, broadcasts=broadcasts,
@@ -601,6 +640,10 @@ SPECS: dict[str, Spec] = {
     "index_add": _single(_index_add_cases()),
     "concatenate": _single(_concatenate_cases(), n_inputs=-1),
     "stack": _single(_stack_cases(), n_inputs=-1),
+    # fused (nn)
+    "linear": _single(_linear_cases(), n_inputs=3),
+    "cross_entropy": _single(_cross_entropy_cases(), n_inputs=2,
+                             domain="logits real in [-3, 3]; labels in [0, C) or targets in [0, 1]"),
 }
 NAMES = sorted(SPECS)
 

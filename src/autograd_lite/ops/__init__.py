@@ -19,6 +19,7 @@ from ..autograd import is_grad_enabled
 from ..tensor import Tensor
 from .elementwise import (abs, add, astype, clip, copy, div, exp, leaky_relu, log, maximum,
                           minimum, mul, neg, pow, relu, sigmoid, sqrt, sub, tanh, where)
+from .fused import cross_entropy, linear
 from .linalg import matmul
 from .reduce import logsumexp, max, mean, min, normalize_axis, sum, var
 from ..registry import REGISTRY
@@ -31,8 +32,8 @@ __all__ = [
     "maximum", "minimum", "mul", "neg", "pow", "relu", "sigmoid", "sqrt", "sub", "tanh", "where",
     "matmul", "logsumexp", "max", "mean", "min", "sum", "var", "broadcast_to", "concatenate",
     "expand_dims", "flatten", "getitem", "reshape", "split", "squeeze", "stack", "swapaxes",
-    "transpose", "softmax", "log_softmax", "compare", "normalize_axis", "normalize_index",
-    "dispatch_ufunc", "dispatch_function",
+    "transpose", "softmax", "log_softmax", "linear", "cross_entropy", "compare", "normalize_axis",
+    "normalize_index", "dispatch_ufunc", "dispatch_function",
 ]
 
 
