@@ -2,8 +2,8 @@
 
 The update rules are checked against references written here in plain float64
 numpy from PyTorch's documented pseudo-code; then convergence, parameter
-groups, schedules, state-dict round trips (bit-identical continuation, plain containers only), ``zero_grad``,
-dtypes, version counters, allocation-free steps and error messages.
+groups, schedules, state-dict round trips (bit-identical continuation, plain
+containers only), ``zero_grad``, dtypes, version counters, allocation-free steps and error messages.
 """
 
 from __future__ import annotations
