@@ -19,12 +19,12 @@ import contextlib
 import os
 import secrets
 import zipfile
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import Any, BinaryIO
 
 import numpy as np
 
-__all__ = ["atomic_save_npz", "load_npz"]
+__all__ = ["atomic_writer", "atomic_write_text", "atomic_save_npz", "load_npz"]
 
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members / an empty zip
 
@@ -42,29 +42,30 @@ def _checked_arrays(arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
     return checked
 
 
-def atomic_save_npz(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> None:
-    """Write ``arrays`` to ``path`` (exactly that name) as an uncompressed ``.npz``, atomically.
+@contextlib.contextmanager
+def atomic_writer(path: str | os.PathLike[str], what: str = "atomic write") -> Iterator[BinaryIO]:
+    """Open a temporary file next to ``path``; on success fsync it and rename it over ``path``.
 
-    >>> import os, tempfile, numpy as np
-    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
-    >>> atomic_save_npz(path, {"step": np.array(3)}); os.listdir(os.path.dirname(path))
-    ['ckpt.npz']
+    On any error the temporary file is removed and ``path`` is untouched.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.txt")
+    >>> with atomic_writer(path) as f:
+    ...     _ = f.write(b"done")
+    >>> open(path).read(), os.listdir(os.path.dirname(path))
+    ('done', ['notes.txt'])
     """
     path = os.fspath(path)
-    checked = _checked_arrays(arrays)
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"atomic_save_npz: cannot write {path!r}: directory "
+        raise FileNotFoundError(f"{what}: cannot write {path!r}: directory "
                                 f"{directory!r} does not exist; create it first")
     tmp = os.path.join(directory,
                        f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies
         with os.fdopen(fd, "wb") as f:
-            with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED) as archive:
-                for key, arr in checked.items():
-                    with archive.open(f"{key}.npy", mode="w", force_zip64=True) as member:
-                        np.lib.format.write_array(member, arr, allow_pickle=False)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -78,6 +79,34 @@ def atomic_save_npz(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> 
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "config.json")
+    >>> atomic_write_text(path, "{}"); open(path).read()
+    '{}'
+    """
+    with atomic_writer(path, "atomic_write_text") as f:
+        f.write(text.encode("utf-8"))
+
+
+def atomic_save_npz(path: str | os.PathLike[str], arrays: Mapping[str, Any]) -> None:
+    """Write ``arrays`` to ``path`` (exactly that name) as an uncompressed ``.npz``, atomically.
+
+    >>> import os, tempfile, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.npz")
+    >>> atomic_save_npz(path, {"step": np.array(3)}); os.listdir(os.path.dirname(path))
+    ['ckpt.npz']
+    """
+    checked = _checked_arrays(arrays)
+    with atomic_writer(path, "atomic_save_npz") as f:
+        with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED) as archive:
+            for key, arr in checked.items():
+                with archive.open(f"{key}.npy", mode="w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, arr, allow_pickle=False)
 
 
 def load_npz(path: str | os.PathLike[str], what: str) -> dict[str, np.ndarray]:

@@ -19,7 +19,6 @@ and test; and, given ``out_dir``, write
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import nn
+from .._io import atomic_write_text
 from .build import (build_data, build_early_stopping, build_loss, build_model, build_optimizer,
                     build_scheduler, seed_streams)
 from .checkpoint import load_checkpoint
@@ -97,21 +97,6 @@ class RunResult:
                           f"test accuracy: {self.test_accuracy:.4f}"])
 
 
-def _write_text(path: str, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temp file in the same directory, fsync, rename)."""
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _check_resume_config(config: TrainConfig, path: str | os.PathLike[str]) -> None:
     """The checkpoint must come from a run with the same config (``epochs`` may grow)."""
     saved = load_checkpoint(path).meta.get("config")
@@ -144,7 +129,7 @@ def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
     if out is not None:
         _matplotlib()  # fail before training, not after, if curves.png cannot be drawn
         os.makedirs(out, exist_ok=True)
-        _write_text(os.path.join(out, "config.json"), config.to_json() + "\n")
+        atomic_write_text(os.path.join(out, "config.json"), config.to_json() + "\n")
     if resume is not None:
         _check_resume_config(config, resume)
 
@@ -168,10 +153,10 @@ def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
                        test_acc, time.perf_counter() - began, out, model)
     if out is not None:
         nn.save(model, os.path.join(out, "model.npz"))
-        _write_text(os.path.join(out, "history.json"), history.to_json(indent=1) + "\n")
+        atomic_write_text(os.path.join(out, "history.json"), history.to_json(indent=1) + "\n")
         learning_curves(history, os.path.join(out, "curves.png"),
                         title=f"{splits.name}: {describe(config, splits)}")
-        _write_text(os.path.join(out, "result.json"),
+        atomic_write_text(os.path.join(out, "result.json"),
                     json.dumps(result.metrics(), indent=1) + "\n")
     return result
 
