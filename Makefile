@@ -22,8 +22,13 @@ lint: venv
 
 venv: $(STAMP)
 
+# A venv without pip (Debian without python3-venv) is removed, so the next run starts clean.
 $(PY):
 	$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip --version >/dev/null 2>&1 || { rm -rf $(VENV); \
+		echo "ERROR: '$(PYTHON) -m venv' made an environment without pip;"; \
+		echo "       install the venv module (Debian/Ubuntu: apt-get install python3-venv) and run make again."; \
+		exit 1; }
 
 # The stamp is touched only after a successful install, so pip runs again
 # only when pyproject.toml or constraints.txt is newer (or the last install failed).

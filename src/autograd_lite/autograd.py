@@ -51,18 +51,22 @@ class Node:
 
     ``saved_versions`` pairs each saved tensor's version counter with the
     version it had when saved, so an in-place change is caught at backward.
+    ``graph_versions`` does the same for inputs that only a recorded backward
+    (create_graph) reads: an op that saves its output recomputes it from them.
     """
 
-    __slots__ = ("op", "inputs", "params", "out", "saved_versions", "scope", "site",
-                 "hooks", "retained", "freed")
+    __slots__ = ("op", "inputs", "params", "out", "saved_versions", "graph_versions", "scope",
+                 "site", "hooks", "retained", "freed")
 
     def __init__(self, op: Any, inputs: tuple[Any, ...], params: dict[str, Any], out: Any,
-                 saved_versions: tuple[tuple[list[int], int], ...], scope: tuple[str, ...]) -> None:
+                 saved_versions: tuple[tuple[list[int], int], ...], scope: tuple[str, ...],
+                 graph_versions: tuple[tuple[list[int], int], ...] = ()) -> None:
         self.op = op
         self.inputs = inputs
         self.params = params
         self.out = out
         self.saved_versions = saved_versions
+        self.graph_versions = graph_versions
         self.scope = scope
         self.site: str | None = None
         self.hooks: list[Callable[[Tensor], Any]] | None = None
@@ -78,8 +82,51 @@ class Node:
         """The Tensor inputs (constants such as Python numbers left out)."""
         return tuple(x for x in self.inputs if isinstance(x, Tensor))
 
+    def free(self) -> None:
+        """Drop what backward needed (saved output, intermediate inputs' data), keep the shape.
+
+        Intermediate inputs are replaced by stand-ins that keep their node,
+        shape and dtype, so a graph kept alive by its output (say, a loss
+        appended to a list) holds no activations after backward.
+        """
+        self.out = None
+        self.freed = True
+        self.inputs = tuple(_FreedInput(x) if isinstance(x, Tensor) and x._node is not None
+                            else x for x in self.inputs)
+        free_op = getattr(self.op, "free", None)
+        if free_op is not None:
+            free_op()
+
     def __repr__(self) -> str:
         return f"<{self.name} node, scope {'/'.join(self.scope) or '-'}>"
+
+
+class _FreedInput(Tensor):
+    """An intermediate input after backward freed its graph: node, shape, dtype; no data."""
+
+    __slots__ = ("_shape", "_dtype")
+
+    def __init__(self, source: Tensor) -> None:
+        self.data = np.empty(0, source.dtype)
+        self.requires_grad = source.requires_grad
+        self.grad = None
+        self.name = source.name
+        self._node = source._node
+        self._vc = source._vc
+        self._hooks = None
+        self._shape = source.shape
+        self._dtype = source.dtype
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self._shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self._dtype
+
+    def __repr__(self) -> str:
+        return f"<freed {self._dtype} tensor of shape {self._shape}>"
 
 
 # ---------------------------------------------------------------- grad mode
@@ -251,12 +298,15 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         if isinstance(source, Tensor) and np.may_share_memory(data, source.data):
             out._vc = source._vc  # a view shares its base's version counter
     if needs_grad:
-        saved = [(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)] \
-            if op.saves_inputs else []
+        input_versions = [(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)]
         if op.saves_output:
+            saved = input_versions if op.saves_inputs else []
             saved.append((out._vc, 0))
-        out._node = Node(op, inputs, params, data if op.saves_output else None,
-                         tuple(saved), _state.scope)
+            out._node = Node(op, inputs, params, data, tuple(saved), _state.scope,
+                             graph_versions=tuple(input_versions))
+        else:
+            out._node = Node(op, inputs, params, None,
+                             tuple(input_versions) if op.saves_inputs else (), _state.scope)
     if _state.anomaly:
         _check_forward(op.name, out, data)
     return out
@@ -316,18 +366,19 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
                              f"shape {root.shape}; pass a gradient of the output's shape")
         if g.dtype != root.dtype:
             g = g.astype(root.dtype)
-    if create_graph:
-        return gradient if isinstance(gradient, Tensor) else Tensor._wrap(g, False)
-    return g
+    if create_graph and isinstance(gradient, Tensor):
+        return gradient if gradient.dtype == root.dtype else gradient.to(root.dtype)
+    return Tensor._wrap(g, False) if create_graph else g
 
 
-def _check_saved(node: Node) -> None:
+def _check_saved(node: Node, create_graph: bool) -> None:
     if node.freed:
         raise RuntimeError(
             f"backward: trying to backward through the graph a second time (op "
             f"{node.name!r}); its saved values were freed after the first backward. "
             "Pass retain_graph=True to the first backward() to keep them.")
-    for counter, version in node.saved_versions:
+    versions = node.saved_versions + node.graph_versions if create_graph else node.saved_versions
+    for counter, version in versions:
         if counter[0] != version:
             raise RuntimeError(
                 f"backward: a tensor saved by op {node.name!r} for its gradient was "
@@ -340,13 +391,24 @@ def _as_tensor_grad(g: Any) -> Tensor:
 
 
 def _run_hooks(hooks: list[Callable[[Tensor], Any]], g: Any, create_graph: bool) -> Any:
+    """Call each hook with the gradient; a returned value replaces it (same shape, cast)."""
     for hook in hooks:
         result = hook(_as_tensor_grad(g))
-        if result is not None:
-            if create_graph:
-                g = result if isinstance(result, Tensor) else Tensor._wrap(np.asarray(result))
-            else:
-                g = result.data if isinstance(result, Tensor) else np.asarray(result)
+        if result is None:
+            continue
+        new: Any
+        if create_graph:
+            new = result if isinstance(result, Tensor) else Tensor._wrap(np.asarray(result))
+        else:
+            new = result.data if isinstance(result, Tensor) else np.asarray(result)
+        if new.shape != g.shape:
+            raise RuntimeError(
+                f"register_hook: hook {getattr(hook, '__name__', hook)!r} returned a gradient "
+                f"of shape {new.shape} for a tensor of shape {g.shape}; return one of the same "
+                "shape, or None to keep the gradient")
+        if new.dtype != g.dtype:
+            new = new.to(g.dtype) if create_graph else new.astype(g.dtype)
+        g = new
     return g
 
 
@@ -442,7 +504,7 @@ def grad_of(
             g = grads.pop(id(node), None)
             if g is None:
                 continue
-            _check_saved(node)
+            _check_saved(node, create_graph)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
             if wanted_nodes and id(node) in wanted_nodes:
@@ -452,9 +514,6 @@ def grad_of(
                 if kept is not None:
                     _accumulate_into(kept, g, create_graph)
             input_grads = _backward_step(node, g, create_graph, anomaly)
-            if not retain_graph:
-                node.out = None
-                node.freed = True
             for x, gi in zip(node.inputs, input_grads):
                 if gi is None:
                     continue
@@ -465,6 +524,8 @@ def grad_of(
                     key = id(x._node)
                 prev = grads.get(key)
                 grads[key] = gi if prev is None else prev + gi
+            if not retain_graph:
+                node.free()
         for key, leaf in leaves.items():
             g = grads.pop(key, None)
             if g is None:

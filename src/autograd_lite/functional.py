@@ -1,8 +1,11 @@
 """Function transforms: grad, value_and_grad, vjp, jacobian, hessian.
 
-Each wraps a Python function of Tensors. They compose: when an argument
-already requires grad (an outer transform is tracing), the inner backward is
-recorded, which is why ``grad(grad(f))`` works.
+Each wraps a Python function of Tensors. They compose: inside another
+transform, an argument that the outer one is tracing is differentiated
+with its backward recorded, which is why ``grad(grad(f))`` works. Outside
+any transform the arguments are copied into fresh leaves, so
+``ag.grad(f)(w)`` for a parameter ``w`` returns a plain gradient and leaves
+``w.grad`` alone.
 
 >>> import autograd_lite as ag
 >>> f = lambda x: x ** 3
@@ -12,7 +15,9 @@ recorded, which is why ``grad(grad(f))`` works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,11 +30,29 @@ __all__ = ["grad", "value_and_grad", "vjp", "jacobian", "hessian"]
 ArgNums = int | Sequence[int]
 
 
+class _Depth(threading.local):
+    value = 0
+
+
+_depth = _Depth()  # how many transforms are running f right now (per thread)
+
+
+@contextlib.contextmanager
+def _tracing() -> Iterator[None]:
+    """Run the user's function with grad on, as one more level of transform."""
+    _depth.value += 1
+    try:
+        with enable_grad():
+            yield
+    finally:
+        _depth.value -= 1
+
+
 def _prepare(args: Sequence[Any], argnums: ArgNums, fname: str) -> tuple[list[Any], list[Tensor], bool]:
     """Make the differentiated arguments Tensors that require grad.
 
-    Returns the new argument list, the targets, and whether an outer trace is
-    active (then the backward must be recorded: create_graph).
+    Returns the new argument list, the targets, and whether an outer transform
+    is tracing an argument (then the backward must be recorded: create_graph).
     """
     nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     args = list(args)
@@ -39,7 +62,8 @@ def _prepare(args: Sequence[Any], argnums: ArgNums, fname: str) -> tuple[list[An
         if not -len(args) <= i < len(args):
             raise ValueError(f"{fname}: argnums {i} is out of range for {len(args)} argument(s)")
         a = args[i]
-        if isinstance(a, Tensor) and a.requires_grad and is_grad_enabled():
+        if (_depth.value and isinstance(a, Tensor) and a.requires_grad
+                and is_grad_enabled()):
             nested = True
             t = a
         else:
@@ -68,7 +92,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
 
     def wrapped(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         new_args, targets, nested = _prepare(args, argnums, "grad")
-        with enable_grad():
+        with _tracing():
             out = f(*new_args, **kwargs)
         if not isinstance(out, Tensor) or out.size != 1:
             shape = getattr(out, "shape", type(out).__name__)
@@ -107,7 +131,7 @@ def vjp(f: Callable[..., Any], *args: Any) -> tuple[Tensor, Callable[[Any], tupl
     (tensor([ 3., 30.], dtype=float32),)
     """
     new_args, targets, nested = _prepare(args, tuple(range(len(args))), "vjp")
-    with enable_grad():
+    with _tracing():
         out = f(*new_args)
     if not isinstance(out, Tensor):
         raise TypeError(f"vjp: f must return a Tensor, got {type(out).__name__}")
@@ -130,9 +154,13 @@ def jacobian(f: Callable[..., Any], argnums: int = 0) -> Callable[..., Tensor]:
             [0., 4.]], dtype=float32)
     """
 
+    if not isinstance(argnums, int):
+        raise TypeError(f"jacobian: argnums must be one int, got {argnums!r}; call jacobian "
+                        "once per argument")
+
     def wrapped(*args: Any, **kwargs: Any) -> Tensor:
         new_args, (x,), nested = _prepare(args, argnums, "jacobian")
-        with enable_grad():
+        with _tracing():
             out = f(*new_args, **kwargs)
         if not isinstance(out, Tensor):
             raise TypeError(f"jacobian: f must return a Tensor, got {type(out).__name__}")
