@@ -13,11 +13,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_data_download import NAMES, check_tiny, tiny_arrays, tiny_source
+from test_data_download import (NAMES, cache_files, check_tiny, dead_url, tiny_arrays, tiny_source,
+                                upstream_gz)
 from test_data_idx import idx_bytes
 
-from autograd_lite.data import (FASHION_MNIST, MNIST, ChecksumError, datasets, default_root,
-                                load_dataset, load_fashion_mnist, load_idx_dir, load_mnist)
+from autograd_lite.data import (FASHION_MNIST, MNIST, ChecksumError, DownloadError, datasets,
+                                default_root, load_dataset, load_fashion_mnist, load_idx_dir,
+                                load_mnist)
 
 DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
 
@@ -30,6 +32,27 @@ def debian_like(base: Path, name: str = "fashion-mnist") -> Path:
         (directory / file_name).write_bytes(gzip.compress(idx_bytes(array), compresslevel=6,
                                                           mtime=1591345901))
     return directory
+
+
+def write_idx(directory: Path, arrays: list[np.ndarray], raw: bool = False) -> Path:
+    """The four files of ``arrays`` in ``directory``, as upstream's .gz or (``raw``) uncompressed."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, array in zip(NAMES, arrays):
+        if raw:
+            (directory / name.removesuffix(".gz")).write_bytes(idx_bytes(array))
+        else:
+            (directory / name).write_bytes(upstream_gz(idx_bytes(array)))
+    return directory
+
+
+def contents(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` and its bytes: shows nothing was written, replaced or deleted."""
+    return {name: (root / name).read_bytes() for name in cache_files(root)}
+
+
+def other_source() -> object:
+    """A known dataset with tiny's file names but other data, as Fashion-MNIST is to MNIST."""
+    return tiny_source(("http://127.0.0.1:9/",), arrays=tiny_arrays(seed=1), name="other")
 
 
 def fake_fashion() -> object:
@@ -150,3 +173,89 @@ def test_real_fashion_mnist_from_debians_package() -> None:
     assert np.bincount(ds.train.y).tolist() == [6000] * 10
     assert np.bincount(ds.test.y).tolist() == [1000] * 10
     assert ds.train.x.dtype == np.float32 and ds.train.x.max() == 1.0
+
+
+# --- a file that fails its check is passed over, and named when it is a known dataset's ----------
+
+def test_another_datasets_files_in_the_shared_root_are_passed_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MNIST and Fashion-MNIST share file names and ROOT/ is searched for both: the search goes on."""
+    root, system = tmp_path / "root", tmp_path / "usr" / "share" / "datasets"
+    write_idx(root, tiny_arrays(seed=1))  # another dataset's files, in ROOT/ itself
+    write_idx(system / "tiny", tiny_arrays())
+    monkeypatch.setattr(datasets, "SYSTEM_DIRS", (system,))
+    monkeypatch.setenv("AUTOGRAD_LITE_DATA", str(root))
+    before = contents(tmp_path)
+    check_tiny(load_mnist(download=False, source=tiny_source(("http://127.0.0.1:9/",)),
+                          progress=False))
+    assert contents(tmp_path) == before
+
+
+def test_every_rejected_file_is_listed_and_a_known_datasets_file_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(datasets, "KNOWN_SOURCES", (other_source(),))
+    cache = tmp_path / "tiny"
+    cache.mkdir()
+    good_gz = upstream_gz(idx_bytes(tiny_arrays()[0]))
+    (cache / NAMES[0]).write_bytes(good_gz[:-20])  # truncated
+    (cache / NAMES[0].removesuffix(".gz")).write_bytes(idx_bytes(tiny_arrays()[2]))  # wrong role
+    (tmp_path / NAMES[0]).write_bytes(upstream_gz(idx_bytes(tiny_arrays(seed=1)[0])))
+    before = contents(tmp_path)
+    with pytest.raises(ChecksumError) as info:
+        load_mnist(root=tmp_path, download=False, source=tiny_source(("http://127.0.0.1:9/",)),
+                   progress=False)
+    lines = str(info.value).splitlines()
+    assert lines[0] == (f"tiny: no copy of {NAMES[0]} (or train-images-idx3-ubyte) found in "
+                        f"{cache}, {tmp_path} passes its check:")
+    assert lines[1].startswith(f"  - {cache / NAMES[0]}: corrupt or truncated gzip data")
+    assert lines[2].startswith(f"  - {cache}/train-images-idx3-ubyte: checksum mismatch: ")
+    assert lines[2].endswith("; the file is damaged or is another file -- this is tiny's t10k-images")
+    assert lines[3].startswith(f"  - {tmp_path / NAMES[0]}: checksum mismatch: ")
+    assert lines[3].endswith(" -- this is other's train-images")
+    assert lines[4].startswith(f"Put the files ({NAMES[0]}, ")
+    assert f"in {cache} yourself, or pass download=True to fetch them from http://127.0.0.1:9/ " \
+           f"(a verified download replaces the bad copy in {cache})." in lines[4]
+    assert lines[4].endswith(f" {tmp_path} itself is searched for every dataset, so keep each "
+                             f"dataset's files in a directory of their own: other's in "
+                             f"{tmp_path / 'other'}.")
+    assert len(lines) == 5
+    assert contents(tmp_path) == before  # nothing deleted or replaced
+
+
+def test_a_good_raw_file_is_not_hidden_by_a_corrupt_gz_in_the_cache(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    write_idx(tmp_path, tiny_arrays(), raw=True)  # good, uncompressed, in ROOT/
+    corrupt = tmp_path / "tiny" / NAMES[0]
+    corrupt.parent.mkdir()
+    corrupt.write_bytes(upstream_gz(idx_bytes(tiny_arrays()[0]))[:-20])
+    before = contents(tmp_path)
+    check_tiny(load_mnist(root=tmp_path, download=False,
+                          source=tiny_source(("http://127.0.0.1:9/",))))
+    assert contents(tmp_path) == before
+    err = capsys.readouterr().err
+    assert err.startswith(f"autograd_lite: skipping {corrupt}: corrupt or truncated gzip data (")
+    assert err.endswith("; download or copy the file again\n") and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not DEBIAN_DIR.is_dir(), reason="Debian's dataset-fashion-mnist not installed")
+def test_real_fashion_mnist_files_in_the_shared_root_are_named_for_mnist(tmp_path: Path) -> None:
+    """The reported case: Fashion-MNIST's .gz files directly in ROOT/, then load_mnist()."""
+    for spec in FASHION_MNIST.files:
+        (tmp_path / spec.name).symlink_to(DEBIAN_DIR / spec.name)
+    with pytest.raises(ChecksumError) as info:
+        load_mnist(root=tmp_path, download=False, progress=False)
+    message = str(info.value)
+    assert f"  - {tmp_path / NAMES[0]}: checksum mismatch: " in message
+    assert " -- this is Fashion-MNIST's train-images\n" in message
+    assert f"in {tmp_path / 'mnist'} yourself, or pass download=True" in message
+    assert message.endswith(f"Fashion-MNIST's in {tmp_path / 'fashion-mnist'}.")
+    # With download=True the mirrors are tried next (here one where nothing listens).
+    dead = dead_url()
+    with pytest.raises(DownloadError) as download_info:
+        load_mnist(root=tmp_path, source=replace(MNIST, mirrors=(dead,)), progress=False)
+    lines = str(download_info.value).splitlines()
+    assert lines[1].endswith(" -- this is Fashion-MNIST's train-images")
+    assert lines[2:4] == [f"cannot download {NAMES[0]} from any of 1 mirror(s):",
+                          lines[3]] and lines[3].startswith(f"  - {dead}{NAMES[0]}: cannot connect")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(NAMES + ("mnist",))
+    assert all((tmp_path / n).is_symlink() for n in NAMES) and cache_files(tmp_path / "mnist") == []

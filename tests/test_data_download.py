@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from test_data_idx import idx_bytes
 
-from autograd_lite.data import (ChecksumError, DatasetSource, DownloadError, FileSpec, load_mnist)
+from autograd_lite.data import DatasetSource, DownloadError, FileSpec, datasets, load_mnist
 from autograd_lite.data.download import fetch
 
 # --- synthetic dataset ---------------------------------------------------------------------------
@@ -282,15 +282,64 @@ def test_download_false_does_not_connect(server: Server, tmp_path: Path) -> None
     assert good.requests == []
 
 
-def test_a_bad_file_already_in_the_cache_is_reported_not_replaced(server: Server,
-                                                                  tmp_path: Path) -> None:
+def test_a_bad_file_in_the_cache_is_replaced_by_a_verified_download(server: Server,
+                                                                     tmp_path: Path) -> None:
     good = server.mirror("good")
     (tmp_path / "tiny").mkdir()
     bad = tmp_path / "tiny" / NAMES[1]
     bad.write_bytes(gzip.compress(idx_bytes(np.zeros(12, np.uint8))))
-    with pytest.raises(ChecksumError, match=f"{bad}: checksum mismatch"):
-        load_mnist(root=tmp_path, source=tiny_source((server.url("good"),)), progress=False)
-    assert NAMES[1] not in good.requests
+    check_tiny(load_mnist(root=tmp_path, source=tiny_source((server.url("good"),)), progress=False))
+    assert sorted(good.requests) == sorted(NAMES)
+    assert bad.read_bytes() == good_files()[NAMES[1]]
+    assert cache_files(tmp_path) == sorted(f"tiny/{n}" for n in NAMES)  # no temp files left
+
+
+def test_a_bad_file_in_the_cache_is_kept_when_no_mirror_has_a_good_copy(server: Server,
+                                                                        tmp_path: Path) -> None:
+    """The error lists the cached file, then each mirror; the bad file is still there."""
+    files = good_files()
+    files[NAMES[1]] = upstream_gz(idx_bytes(np.ones(12, np.uint8)))
+    server.mirror("bad", files)
+    (tmp_path / "tiny").mkdir()
+    bad = tmp_path / "tiny" / NAMES[1]
+    bad.write_bytes(bad_bytes := gzip.compress(idx_bytes(np.zeros(12, np.uint8))))
+    url = server.url("bad")
+    with pytest.raises(DownloadError) as info:
+        load_mnist(root=tmp_path, source=tiny_source((url,)), progress=False)
+    lines = str(info.value).splitlines()
+    assert lines[0] == (f"tiny: no copy of {NAMES[1]} (or train-labels-idx1-ubyte) found in "
+                        f"{tmp_path / 'tiny'}, {tmp_path} passes its check:")
+    assert lines[1].startswith(f"  - {bad}: checksum mismatch: the decompressed IDX data has")
+    assert lines[2] == f"cannot download {NAMES[1]} from any of 1 mirror(s):"
+    assert lines[3].startswith(f"  - {url}{NAMES[1]}: checksum mismatch: the decompressed IDX")
+    assert lines[4].startswith(f"Put the files ({NAMES[0]}, ")
+    assert [u for u, _ in info.value.attempts] == [url + NAMES[1]]
+    assert bad.read_bytes() == bad_bytes
+    assert cache_files(tmp_path) == [f"tiny/{NAMES[0]}", f"tiny/{NAMES[1]}"]
+
+
+def test_a_bad_file_outside_the_cache_dir_is_never_touched(server: Server, tmp_path: Path) -> None:
+    """Another dataset's files in ROOT/ itself: downloaded into ROOT/tiny/, ROOT/'s left alone."""
+    good = server.mirror("good")
+    theirs = good_files([a + 1 for a in tiny_arrays()])
+    for name, body in theirs.items():
+        (tmp_path / name).write_bytes(body)
+    check_tiny(load_mnist(root=tmp_path, source=tiny_source((server.url("good"),)), progress=False))
+    assert sorted(good.requests) == sorted(NAMES)
+    assert {n: (tmp_path / n).read_bytes() for n in NAMES} == theirs
+    assert cache_files(tmp_path) == sorted([*NAMES, *(f"tiny/{n}" for n in NAMES)])
+
+
+def test_a_mirror_serving_another_known_datasets_file_names_it(
+        server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = [a + 1 for a in tiny_arrays()]
+    monkeypatch.setattr(datasets, "KNOWN_SOURCES", (tiny_source((), arrays=other, name="other"),))
+    server.mirror("wrong", good_files(other))
+    url = server.url("wrong")
+    with pytest.raises(DownloadError) as info:
+        load_mnist(root=tmp_path, source=tiny_source((url,)), progress=False)
+    assert str(info.value).splitlines()[1].startswith(f"  - {url}{NAMES[0]}: checksum mismatch")
+    assert str(info.value).splitlines()[1].endswith(" -- this is other's train-images")
 
 
 def test_fetch_keeps_the_first_good_copy_and_cleans_up(server: Server, tmp_path: Path) -> None:

@@ -12,8 +12,17 @@ Where MNIST / Fashion-MNIST files are looked for, per file, gzipped
 2. without ``root=``, also ``/usr/share/datasets/<name>/`` (Debian's
    ``dataset-fashion-mnist`` package puts its files there).
 
-A file found is checked against its ``FileSpec`` (see ``sources``); a file
-missing is downloaded into ``ROOT/<name>/`` when ``download=True``.
+Every file found is checked against its ``FileSpec`` (see ``sources``), in
+that order, and the first that passes is used. One that fails -- damaged, or
+another dataset's file of the same name (MNIST and Fashion-MNIST share their
+file names, and ``ROOT/`` is searched for both) -- is passed over. When no
+file passes, it is downloaded into ``ROOT/<name>/`` if ``download=True``;
+the download, verified before it is renamed into place, may replace a bad
+copy in ``ROOT/<name>/`` but never touches a file anywhere else. If that
+fails too, or with ``download=False``, the error lists every file and mirror
+tried and why each was rejected, and says whose file a rejected one is when
+its sha256 is that of a file of ``KNOWN_SOURCES`` ("this is Fashion-MNIST's
+train-images").
 
 >>> ds = load_mnist_sample()
 >>> ds.name, ds.train, ds.test
@@ -26,6 +35,8 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -33,17 +44,19 @@ import numpy as np
 
 from .._io import load_npz
 from .download import DownloadError, fetch
-from .sources import FASHION_MNIST, MNIST, DatasetSource, FileSpec, load_verified
+from .sources import FASHION_MNIST, MNIST, ChecksumError, DatasetSource, FileSpec, load_verified
 from .splits import Dataset, Split
 
 __all__ = ["load_mnist_sample", "load_mnist", "load_fashion_mnist", "load_dataset",
            "load_idx_dataset", "load_idx_dir", "default_root", "ENV_VAR", "SYSTEM_DIRS",
-           "DATASET_NAMES"]
+           "DATASET_NAMES", "KNOWN_SOURCES"]
 
 ENV_VAR = "AUTOGRAD_LITE_DATA"
 SYSTEM_DIRS: tuple[Path, ...] = (Path("/usr/share/datasets"),)
 """Read-only places searched (as ``DIR/<name>``) when no ``root=`` is given."""
 DATASET_NAMES = ("mnist-sample", "mnist", "fashion-mnist")
+KNOWN_SOURCES: tuple[DatasetSource, ...] = (MNIST, FASHION_MNIST)
+"""Datasets whose sha256s a rejected file is compared with, to say whose file it is."""
 
 _SAMPLE_FILE = "mnist_sample.npz"
 _SAMPLE_NOTE = ("5,000 real MNIST digits (Yann LeCun and Corinna Cortes, CC BY-SA 3.0), taken from "
@@ -69,20 +82,78 @@ def default_root() -> Path:
     return Path.home() / ".cache" / "autograd_lite"
 
 
+def _base(root: str | os.PathLike[str] | None) -> Path:
+    return Path(root).expanduser() if root is not None else default_root()
+
+
 def _search_dirs(name: str, root: str | os.PathLike[str] | None) -> list[Path]:
-    base = Path(root).expanduser() if root is not None else default_root()
+    base = _base(root)
     dirs = [base / name, base]
     if root is None:
         dirs += [system / name for system in SYSTEM_DIRS]
-    return dirs
+    return list(dict.fromkeys(dirs))  # each once, in order
+
+
+def _candidates(spec: FileSpec, dirs: list[Path]) -> list[Path]:
+    """Every file in ``dirs`` that may be ``spec``'s, in search order (per directory: .gz, raw)."""
+    return [directory / file_name for directory in dirs for file_name in (spec.name, spec.raw_name)
+            if (directory / file_name).is_file()]
 
 
 def _find(spec: FileSpec, dirs: list[Path]) -> Path | None:
-    for directory in dirs:
-        for file_name in (spec.name, spec.raw_name):
-            if (directory / file_name).is_file():
-                return directory / file_name
+    found = _candidates(spec, dirs)
+    return found[0] if found else None
+
+
+def _whose(error: BaseException, source: DatasetSource) -> tuple[DatasetSource, FileSpec] | None:
+    """The known dataset file whose sha256 a file rejected with ``error`` has, if any."""
+    digest = error.sha256 if isinstance(error, ChecksumError) else None
+    if digest is None:
+        return None
+    for known in (source, *KNOWN_SOURCES):
+        for spec in known.files:
+            if spec.sha256 == digest:
+                return known, spec
     return None
+
+
+def _explain(error: BaseException, source: DatasetSource) -> str:
+    """``error``'s message, plus whose file it is when that is known."""
+    match = _whose(error, source)
+    if match is None:
+        return str(error)
+    known, spec = match
+    return f"{error} -- this is {known.label}'s {spec.raw_name.split('-idx')[0]}"
+
+
+@dataclass(frozen=True)
+class _Rejected:
+    """A file found but not used, and why."""
+
+    path: Path
+    why: str
+    owner: DatasetSource | None  # the known dataset it belongs to, if another one
+
+
+def _load_local(spec: FileSpec, dirs: list[Path], source: DatasetSource,
+                progress: bool) -> tuple[np.ndarray | None, list[_Rejected]]:
+    """The first file in ``dirs`` that passes ``spec``'s check, and those that did not."""
+    rejected: list[_Rejected] = []
+    for path in _candidates(spec, dirs):
+        try:
+            return load_verified(path, spec), rejected
+        except OSError as e:
+            why = f"{path}: cannot read it ({e.strerror or e})"
+            owner = None
+        except ValueError as e:
+            why = _explain(e, source)
+            why = why if why.startswith(str(path)) else f"{path}: {why}"
+            match = _whose(e, source)
+            owner = match[0] if match is not None and match[0].name != source.name else None
+        rejected.append(_Rejected(path, why, owner))
+        if progress:
+            print(f"autograd_lite: skipping {why}", file=sys.stderr, flush=True)
+    return None, rejected
 
 
 def _to_split(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
@@ -98,9 +169,12 @@ def _to_split(images: np.ndarray, labels: np.ndarray, where: str) -> Split:
     return Split(x, labels.astype(np.int64))
 
 
-def _verify(spec: FileSpec, path: Path, url: str) -> None:
+def _verify(spec: FileSpec, source: DatasetSource, path: Path, url: str) -> None:
     """Check a downloaded file before it enters the cache (``fetch``'s ``check``)."""
-    load_verified(path, spec, url)
+    try:
+        load_verified(path, spec, url)
+    except ChecksumError as e:
+        raise ChecksumError(_explain(e, source), e.sha256) from None
 
 
 def load_idx_dataset(source: DatasetSource, root: str | os.PathLike[str] | None = None,
@@ -110,6 +184,11 @@ def load_idx_dataset(source: DatasetSource, root: str | os.PathLike[str] | None 
 
     ``load_mnist`` and ``load_fashion_mnist`` are this with ``MNIST`` and
     ``FASHION_MNIST``; pass your own ``DatasetSource`` for other mirrors or files.
+    Where files are looked for, and what happens to one that fails its check:
+    see the module doc. Errors: ``FileNotFoundError`` when a file is nowhere
+    and ``download=False``; ``ChecksumError`` (a ``ValueError``) when files
+    were found but none passed and ``download=False``; ``DownloadError`` when
+    no good copy was found and none could be downloaded.
 
     >>> import tempfile
     >>> load_idx_dataset(MNIST, root=tempfile.mkdtemp(), download=False)
@@ -117,26 +196,44 @@ def load_idx_dataset(source: DatasetSource, root: str | os.PathLike[str] | None 
     ...
     FileNotFoundError: mnist: train-images-idx3-ubyte.gz (or train-images-idx3-ubyte) not found in ...
     """
+    base = _base(root)
     dirs = _search_dirs(source.name, root)
     target = dirs[0]
+    names = ", ".join(s.name for s in source.files)
+    where = f"Put the files ({names}; gzipped or not) in {target} yourself"
     arrays = []
     for spec in source.files:
-        path = _find(spec, dirs)
-        if path is None:
-            names = ", ".join(s.name for s in source.files)
-            where = f"Put the files ({names}; gzipped or not) in {target} yourself"
-            if not download:
-                raise FileNotFoundError(
-                    f"{source.name}: {spec.name} (or {spec.raw_name}) not found in "
-                    f"{', '.join(map(str, dirs))}. {where}, or pass download=True to fetch them "
-                    f"from {', '.join(source.mirrors)}")
-            try:
-                path = fetch(spec.name, source.mirrors, target, functools.partial(_verify, spec),
-                             timeout=timeout, progress=progress,
-                             hint=f"{where}, or pass root=DIR (or set {ENV_VAR}=DIR) for a "
-                                  "directory that has them.")
-            except DownloadError as e:
-                raise DownloadError(f"{source.name}: {e}", e.attempts) from None
+        array, rejected = _load_local(spec, dirs, source, progress)
+        if array is not None:
+            arrays.append(array)
+            continue
+        searched = ", ".join(map(str, dirs))
+        if not download and not rejected:
+            raise FileNotFoundError(
+                f"{source.name}: {spec.name} (or {spec.raw_name}) not found in {searched}. "
+                f"{where}, or pass download=True to fetch them from {', '.join(source.mirrors)}")
+        found = "".join(f"\n  - {r.why}" for r in rejected)
+        found = (f"no copy of {spec.name} (or {spec.raw_name}) found in {searched} passes its "
+                 f"check:{found}\n" if rejected else "")
+        owners = [r.owner for r in rejected if r.owner is not None and r.path.parent == base]
+        shared = (f" {base} itself is searched for every dataset, so keep each dataset's files in "
+                  f"a directory of their own: {owners[0].label}'s in {base / owners[0].name}."
+                  if owners else "")
+        if not download:
+            cached = any(r.path.parent == target for r in rejected)
+            raise ChecksumError(
+                f"{source.name}: {found}{where}, or pass download=True to fetch them from "
+                f"{', '.join(source.mirrors)}"
+                + (f" (a verified download replaces the bad copy in {target})" if cached else "")
+                + "." + shared)
+        try:
+            path = fetch(spec.name, source.mirrors, target,
+                         functools.partial(_verify, spec, source), timeout=timeout,
+                         progress=progress,
+                         hint=f"{where}, or pass root=DIR (or set {ENV_VAR}=DIR) for a "
+                              "directory that has them." + shared)
+        except DownloadError as e:
+            raise DownloadError(f"{source.name}: {found}{e}", e.attempts) from None
         arrays.append(load_verified(path, spec))
     return Dataset(source.name, _to_split(arrays[0], arrays[1], f"{source.name} train"),
                    _to_split(arrays[2], arrays[3], f"{source.name} test"), note=source.note)

@@ -7,6 +7,9 @@ md5 and byte size of the ``.gz`` (checked only where no sha256 is known, and
 reported in errors), and the array's shape. A ``DatasetSource`` bundles the
 four files of a dataset with its mirror list; ``dataclasses.replace`` gives a
 variant (other mirrors, other hashes), which is how the tests inject theirs.
+A ``ChecksumError`` carries the sha256 of the decompressed data it found, so
+a caller can tell whose file it is (``datasets`` does: "this is
+Fashion-MNIST's train-images").
 
 >>> MNIST.train_images.shape, MNIST.test_labels.raw_name
 ((60000, 28, 28), 't10k-labels-idx1-ubyte')
@@ -27,7 +30,15 @@ __all__ = ["FileSpec", "DatasetSource", "ChecksumError", "load_verified", "MNIST
 
 
 class ChecksumError(ValueError):
-    """A file's content is not the one its ``FileSpec`` describes."""
+    """A file's content is not the one its ``FileSpec`` describes.
+
+    ``sha256`` is the sha256 of the file's decompressed data when it was
+    computed (None otherwise).
+    """
+
+    def __init__(self, message: str, sha256: str | None = None) -> None:
+        super().__init__(message)
+        self.sha256 = sha256
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,13 @@ class DatasetSource:
     test_images: FileSpec
     test_labels: FileSpec
     note: str = ""
+    title: str = ""
+    """How to call the dataset in messages ("Fashion-MNIST"); empty: ``name``."""
+
+    @property
+    def label(self) -> str:
+        """``title``, or ``name`` when there is none."""
+        return self.title or self.name
 
     @property
     def files(self) -> tuple[FileSpec, FileSpec, FileSpec, FileSpec]:
@@ -82,18 +100,21 @@ def _hex(algorithm: str, data: bytes) -> str:
     return hashlib.new(algorithm, data).hexdigest()
 
 
-def _check_upstream_gz(data: bytes, spec: FileSpec, source: str) -> None:
+def _check_upstream_gz(data: bytes, payload: bytes, spec: FileSpec, source: str) -> None:
     """Without a payload sha256, only upstream's exact ``.gz`` (md5 and size) verifies."""
     if not data.startswith(GZIP_MAGIC):
         raise ChecksumError(f"{source}: no sha256 of the decompressed data is known for "
                             f"{spec.name}, so only upstream's original .gz can be verified, and "
-                            "this file is not gzip-compressed; use the original .gz")
+                            "this file is not gzip-compressed; use the original .gz",
+                            _hex("sha256", payload))
     if spec.size is not None and len(data) != spec.size:
         raise ChecksumError(f"{source}: size mismatch: {len(data)} bytes, upstream's "
-                            f"{spec.name} has {spec.size}; the file is damaged or another file")
+                            f"{spec.name} has {spec.size}; the file is damaged or another file",
+                            _hex("sha256", payload))
     if spec.md5 is not None and _hex("md5", data) != spec.md5:
         raise ChecksumError(f"{source}: checksum mismatch: md5 {_hex('md5', data)}, upstream's "
-                            f"{spec.name} has {spec.md5}; the file is damaged or another file")
+                            f"{spec.name} has {spec.md5}; the file is damaged or another file",
+                            _hex("sha256", payload))
 
 
 def load_verified(path: str | os.PathLike[str], spec: FileSpec,
@@ -124,9 +145,9 @@ def load_verified(path: str | os.PathLike[str], spec: FileSpec,
                         if spec.md5 is not None and _hex("md5", data) == spec.md5 else "")
             raise ChecksumError(f"{source}: checksum mismatch: the decompressed IDX data has "
                                 f"sha256 {digest}, {spec.name} should have {spec.sha256}"
-                                f"{upstream}; the file is damaged or is another file")
+                                f"{upstream}; the file is damaged or is another file", digest)
     elif spec.md5 is not None or spec.size is not None:
-        _check_upstream_gz(data, spec, source)
+        _check_upstream_gz(data, payload, spec, source)
     array = decode_idx(payload, source)
     if array.dtype != np.uint8:
         raise ValueError(f"{source}: holds IDX data of dtype {array.dtype}, but {spec.name} "
@@ -171,6 +192,7 @@ MNIST = DatasetSource(
     train_images=_MNIST_FILES[0], train_labels=_MNIST_FILES[1],
     test_images=_MNIST_FILES[2], test_labels=_MNIST_FILES[3],
     note="MNIST (Yann LeCun and Corinna Cortes, CC BY-SA 3.0): the official 60,000 / 10,000 split",
+    title="MNIST",
 )
 
 # Fashion-MNIST (Zalando Research, MIT licence).
@@ -204,4 +226,5 @@ FASHION_MNIST = DatasetSource(
     train_images=_FASHION_FILES[0], train_labels=_FASHION_FILES[1],
     test_images=_FASHION_FILES[2], test_labels=_FASHION_FILES[3],
     note="Fashion-MNIST (Zalando Research, MIT licence): the official 60,000 / 10,000 split",
+    title="Fashion-MNIST",
 )
