@@ -168,3 +168,93 @@ def test_python_dash_m_train(tmp_path):
     assert {"model.npz", "history.json", "curves.png"} <= set(os.listdir(tmp_path / "tmp"))
     bad = _run_module("train", "--lr", "-1", cwd=tmp_path)
     assert bad.returncode == 2 and "argument --lr: must be > 0" in bad.stderr
+
+
+# ---------------------------------------------------------------- regressions
+
+def test_toml_settings_are_validated_after_the_flags(tmp_path):
+    """A file is not checked alone: flags may complete a combination the file starts."""
+    sigmoid = tmp_path / "a.toml"
+    sigmoid.write_text('output_activation = "sigmoid"\n')
+    cfg = parse_config(["--config", str(sigmoid), "--loss", "mse"])
+    assert (cfg.output_activation, cfg.loss) == ("sigmoid", "mse")
+    dropout = tmp_path / "b.toml"
+    dropout.write_text("dropout = 0.2\n")
+    cfg = parse_config(["--config", str(dropout), "--hidden", "10"])
+    assert (cfg.dropout, cfg.hidden) == (0.2, (10,))
+    hyphens = tmp_path / "c.toml"
+    hyphens.write_text('batch-size = 64\nlr-step = "none"\ntrain_size = "none"\n')
+    cfg = parse_config(["--config", str(hyphens), "--lr-step", "3"])
+    assert (cfg.batch_size, cfg.lr_step, cfg.train_size) == (64, 3, None)
+
+
+@pytest.mark.parametrize("text, flags, message", [
+    ("dropout = 0.2\n", [], "dropout is 0.2 but there is no hidden layer"),
+    ('output_activation = "sigmoid"\n', [], "'cross-entropy' works on logits"),
+    ("lr = -1\n", [], "lr must be > 0, got -1.0"),
+    ("lr = 0.1\nlr-step = 0\n", [], "lr_step must be >= 1, got 0"),
+    ("batch-size = 8\nbatch_size = 9\n", [], "batch_size is given twice"),
+])
+def test_errors_from_the_toml_file_name_the_file(tmp_path, capsys, text, flags, message):
+    path = tmp_path / "run.toml"
+    path.write_text(text)
+    assert main(["train", "--config", str(path), *flags]) == 2
+    err = capsys.readouterr().err
+    assert "argument --config:" in err and message in err and str(path) in err
+
+
+def test_a_flag_that_breaks_a_combination_is_named(tmp_path, capsys):
+    path = tmp_path / "run.toml"
+    path.write_text('hidden = [10]\noutput_activation = "sigmoid"\nloss = "mse"\n')
+    assert main(["train", "--config", str(path), "--loss", "cross-entropy"]) == 2
+    assert "argument --loss: 'cross-entropy' works on logits" in capsys.readouterr().err
+
+
+def test_without_tqdm_the_cli_trains_without_a_bar(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    assert main(["train", *QUICK]) == 0
+    captured = capsys.readouterr()
+    assert LAST_LINE.match(captured.out.splitlines()[-1])
+    notes = [line for line in captured.err.splitlines() if "tqdm" in line]
+    assert len(notes) == 1 and notes[0].startswith("autograd-lite train: note:"), captured.err
+    assert "progress=False" not in captured.err
+    assert main(["train", *QUICK, "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_softmax_is_a_hidden_activation():
+    assert parse_config(["--hidden", "10", "--activation", "softmax"]).activation == "softmax"
+
+
+def test_early_stop_may_be_given_bare():
+    assert parse_config(["--early-stop", "none"]).early_stop == "none"
+    assert parse_config(["--early-stop", "none", "--early-stop"]).early_stop == "relative"
+    assert parse_config(["--early-stop", "--epochs", "3"]).epochs == 3
+    assert parse_config(["--early-stop", "patience"]).early_stop == "patience"
+
+
+@pytest.mark.parametrize("name, canonical", [
+    ("MNIST", "mnist"), ("mnist_sample", "mnist-sample"), ("Fashion_MNIST", "fashion-mnist"),
+    (" mnist-sample ", "mnist-sample"),
+])
+def test_dataset_names_are_normalised_like_load_dataset(name, canonical):
+    assert parse_config(["--dataset", name]).dataset == canonical
+
+
+def test_dataset_name_variants_train(capsys):
+    assert main(["train", *QUICK, "--dataset", "MNIST_Sample", "--quiet"]) == 0
+    assert LAST_LINE.match(capsys.readouterr().out.splitlines()[-1])
+
+
+def test_a_refused_resume_leaves_the_run_directory_alone(tmp_path, capsys):
+    out = tmp_path / "run"
+    args = ["--hidden", "16", "--train-size", "300", "--quiet", "--out", str(out)]
+    assert main(["train", *args, "--epochs", "2"]) == 0
+    before = {name: (out / name).read_bytes() for name in os.listdir(out)}
+    ckpt = str(out / "checkpoint.npz")
+    assert main(["train", *args, "--epochs", "2", "--lr", "0.3", "--resume", ckpt]) == 1
+    assert "different settings" in capsys.readouterr().err
+    assert main(["train", *args, "--epochs", "1", "--resume", ckpt]) == 1
+    assert "already trained 2 epochs" in capsys.readouterr().err
+    assert {name: (out / name).read_bytes() for name in os.listdir(out)} == before

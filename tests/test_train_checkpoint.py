@@ -197,3 +197,104 @@ def test_restore_refuses_a_different_setup(tmp_path):
     with pytest.raises(ValueError, match=r"(?s)resume from .*shape \(6, 5\) but the model has \(6, 7\)"):
         restore_checkpoint(ckpt, model=wide, optimizer=optim.SGD(wide.parameters(), lr=0.1),
                            data_rng=None, early_stopping=Patience("val_loss", 2))
+
+
+# ---------------------------------------------------------------- regressions: a refused resume
+
+def snapshot(model, opt, sched=None, data_rng=None):
+    """Everything a resume could change, as plain comparable data."""
+    weights = {k: v.copy() for k, v in model.state_dict().items()}
+    opt_sd = opt.state_dict()
+    rngs = [g.bit_generator.state for g in dropout_generators(model) if g is not None]
+    return (weights, opt_sd, None if sched is None else sched.state_dict(),
+            None if data_rng is None else data_rng.bit_generator.state, rngs)
+
+
+def assert_unchanged(before, after):
+    (w0, o0, s0, d0, r0), (w1, o1, s1, d1, r1) = before, after
+    assert w0.keys() == w1.keys() and all(np.array_equal(w0[k], w1[k]) for k in w0)
+    assert o0["param_groups"] == o1["param_groups"] and o0["state"].keys() == o1["state"].keys()
+    for i, entry in o0["state"].items():
+        assert entry.keys() == o1["state"][i].keys()
+        assert all(np.array_equal(entry[k], o1["state"][i][k]) for k in entry)
+    assert (s0, d0, r0) == (s1, d1, r1)
+
+
+def blob_data():
+    x = np.random.default_rng(3).random((24, 6), dtype=np.float32)
+    return x, np.arange(24) % 3
+
+
+def test_fit_refusing_a_resume_with_another_optimizer_changes_nothing(tmp_path):
+    """Adam on an SGD checkpoint: refused, and the model and Adam keep their state."""
+    from autograd_lite.train import fit
+
+    model, opt = trained("sgd")
+    save(tmp_path / "c.npz", model, opt)
+    other, adam = trained("adam")
+    other.load_state_dict(nn.MLP(6, [5], 3, dropout=0.5, rng=4).state_dict())
+    data_rng = np.random.default_rng(11)
+    before = snapshot(other, adam, data_rng=data_rng)
+    with pytest.raises(ValueError, match="resume from .*c.npz"):
+        fit(other, nn.CrossEntropyLoss(), adam, blob_data(), epochs=3, rng=data_rng,
+            progress=False, resume=tmp_path / "c.npz")
+    assert_unchanged(before, snapshot(other, adam, data_rng=data_rng))
+
+
+def test_a_data_generator_of_another_kind_is_refused_before_anything_changes(tmp_path):
+    model, opt = trained()
+    save(tmp_path / "c.npz", model, opt, data_rng=np.random.Generator(np.random.MT19937(0)))
+    other, other_opt = trained()
+    other.load_state_dict(nn.MLP(6, [5], 3, dropout=0.5, rng=4).state_dict())
+    data_rng = np.random.default_rng(11)  # PCG64
+    before = snapshot(other, other_opt, data_rng=data_rng)
+    with pytest.raises(ValueError, match=r"data order generator.*MT19937.*PCG64"):
+        restore_checkpoint(load_checkpoint(tmp_path / "c.npz"), model=other,
+                           optimizer=other_opt, data_rng=data_rng)
+    assert_unchanged(before, snapshot(other, other_opt, data_rng=data_rng))
+
+
+def test_a_dropout_generator_of_another_kind_is_refused_before_anything_changes(tmp_path):
+    model = nn.MLP(6, [5], 3, dropout=0.5, rng=np.random.Generator(np.random.MT19937(0)))
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    save(tmp_path / "c.npz", model, opt)
+    other, other_opt = trained()  # its dropout draws from a PCG64 generator
+    before = snapshot(other, other_opt)
+    with pytest.raises(ValueError, match=r"dropout generator 0.*MT19937.*PCG64"):
+        restore_checkpoint(load_checkpoint(tmp_path / "c.npz"), model=other,
+                           optimizer=other_opt, data_rng=np.random.default_rng(0))
+    assert_unchanged(before, snapshot(other, other_opt))
+
+
+def test_a_bad_scheduler_state_is_refused_before_anything_changes(tmp_path):
+    model, opt = trained()
+    sched = optim.StepLR(opt, step_size=2)
+    path = tmp_path / "c.npz"
+    save(path, model, opt, scheduler=sched)
+    ckpt = load_checkpoint(path)
+    ckpt.scheduler_state = {**ckpt.scheduler_state, "base_lrs": [0.1, 0.1]}  # two groups
+    other, other_opt = trained()
+    other.load_state_dict(nn.MLP(6, [5], 3, dropout=0.5, rng=4).state_dict())
+    other_sched = optim.StepLR(other_opt, step_size=2)
+    before = snapshot(other, other_opt, other_sched)
+    with pytest.raises(ValueError, match="resume from .*2 learning rate"):
+        restore_checkpoint(ckpt, model=other, optimizer=other_opt, data_rng=None,
+                           scheduler=other_sched)
+    assert_unchanged(before, snapshot(other, other_opt, other_sched))
+
+
+def test_a_bad_early_stopping_state_is_refused_before_anything_changes(tmp_path):
+    model, opt = trained()
+    path = tmp_path / "c.npz"
+    save(path, model, opt, early_stopping=Patience("val_loss", 2))
+    ckpt = load_checkpoint(path)
+    ckpt.early_stopping_state = {**ckpt.early_stopping_state, "state": {"best": 0.5}}
+    other, other_opt = trained()
+    other.load_state_dict(nn.MLP(6, [5], 3, dropout=0.5, rng=4).state_dict())
+    rule = Patience("val_loss", 2)
+    before = snapshot(other, other_opt)
+    with pytest.raises(ValueError, match="resume from .*early.stopping"):
+        restore_checkpoint(ckpt, model=other, optimizer=other_opt, data_rng=None,
+                           early_stopping=rule)
+    assert_unchanged(before, snapshot(other, other_opt))
+    assert rule.state_dict() == Patience("val_loss", 2).state_dict()

@@ -102,7 +102,8 @@ def test_unknown_key_is_named_with_a_suggestion():
     ("dataset", 3, "dataset must be one of 'mnist-sample', 'mnist', 'fashion-mnist' or a path"),
     ("dataset", "", "dataset must be one of"),
     ("train_size", 3000.0, "train_size must be an int"),
-    ("activation", "gelu", "activation must be one of 'sigmoid', 'relu', 'tanh', got 'gelu'"),
+    ("activation", "gelu",
+     "activation must be one of 'sigmoid', 'relu', 'tanh', 'softmax', got 'gelu'"),
     ("output_activation", "relu", "output_activation must be one of none, 'sigmoid', 'softmax'"),
     ("loss", "nll", "loss must be one of 'cross-entropy', 'mse', 'bce', got 'nll'"),
     ("init", "he", "init must be one of 'zeros', 'normal', 'xavier-uniform'"),
@@ -202,3 +203,56 @@ def test_from_toml_errors_name_the_file(tmp_path):
     sections.write_text("[model]\nhidden = [100]\n")
     with pytest.raises(ConfigError, match="'model' is not a setting"):
         TrainConfig.from_toml(sections)
+
+
+# ---------------------------------------------------------------- regressions
+
+def test_activations_are_the_ones_nn_mlp_implements():
+    assert C.ACTIVATIONS == tuple(NN_ACTIVATIONS)
+    assert TrainConfig(hidden=(10,), activation="softmax").activation == "softmax"
+
+
+@pytest.mark.parametrize("key", ["lr_step", "train_size"])
+def test_none_spelled_as_a_string_for_optional_ints(tmp_path, key):
+    assert getattr(TrainConfig.from_dict({key: "none"}), key) is None
+    path = tmp_path / "run.toml"
+    path.write_text(f'{key} = "none"\n')
+    assert getattr(TrainConfig.from_toml(path), key) is None
+    with pytest.raises(ConfigError, match=f"{key} must be an int or 'none', got 'never'"):
+        TrainConfig.from_dict({key: "never"})
+
+
+def test_toml_round_trip_writes_none_as_a_string(tmp_path):
+    cfg = TrainConfig()
+    lines = [f"{k} = {json.dumps('none' if v is None else v)}" for k, v in cfg.to_dict().items()]
+    path = tmp_path / "run.toml"
+    path.write_text("\n".join(lines) + "\n")
+    assert TrainConfig.from_toml(path) == cfg
+
+
+def test_read_toml_normalises_keys_without_validating_combinations(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text('output_activation = "sigmoid"\nbatch-size = 64\n')
+    assert C.read_toml(path) == {"output_activation": "sigmoid", "batch_size": 64}
+    with pytest.raises(ConfigError) as info:
+        TrainConfig.from_toml(path)  # alone, the file does not make a valid config
+    assert info.value.key == "loss" and "a.toml" in str(info.value)
+    bad = tmp_path / "bad.toml"
+    bad.write_text("learning-rate = 0.1\n")
+    with pytest.raises(ConfigError, match=r"'learning-rate' is not a setting.*bad.toml"):
+        C.read_toml(bad)
+
+
+@pytest.mark.parametrize("name, canonical", [
+    ("MNIST", "mnist"), ("mnist_sample", "mnist-sample"), (" Fashion_MNIST ", "fashion-mnist"),
+    ("mnist-sample", "mnist-sample"),
+])
+def test_dataset_names_are_normalised_like_load_dataset(name, canonical):
+    assert TrainConfig(dataset=name).dataset == canonical
+    assert TrainConfig(dataset=name) == TrainConfig(dataset=canonical)
+
+
+def test_dataset_name_normalisation_agrees_with_load_dataset():
+    for name in ("MNIST_SAMPLE", " mnist_sample", "Mnist-Sample "):
+        assert TrainConfig(dataset=name).dataset == data.load_dataset(name).name
+    assert TrainConfig(dataset="runs/My_Data").dataset == "runs/My_Data"  # paths stay as given

@@ -243,3 +243,11 @@ def test_a_validation_rule_needs_a_validation_split():
                                          "validation split"):
         fit(model, nn.CrossEntropyLoss(), opt, blobs(), epochs=2, progress=False,
             early_stopping=Patience("val_loss", 2))
+
+
+def test_progress_without_tqdm_also_tells_cli_users_about_quiet(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    model, opt, _ = setup()
+    with pytest.raises(ImportError, match=r"progress=False.*--quiet"):
+        fit(model, nn.CrossEntropyLoss(), opt, blobs(), epochs=1, progress=True)

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import autograd_lite
-from autograd_lite import nn
-from autograd_lite.train import History, TrainConfig, learning_curves, run
+from autograd_lite import nn, optim
+from autograd_lite.train import History, RunResult, TrainConfig, learning_curves, run
 from autograd_lite.train.build import build_data, build_loss, build_model, build_optimizer
 from autograd_lite.train.history import EpochRecord
 from autograd_lite.train.run import OUTPUT_FILES
@@ -155,3 +155,103 @@ def test_demo(tmp_path, capsys):
     assert float(lines[-1].split(": ")[1]) >= 0.92
     assert sum(line.lstrip()[:1].isdigit() for line in lines) >= demo.DEMO_CONFIG.epochs // 2
     assert (tmp_path / "demo" / "model.npz").exists()
+
+
+# ---------------------------------------------------------------- regressions
+
+def test_a_refused_resume_writes_no_file(tmp_path):
+    """Every check runs before run() writes anything: config.json keeps the original run's."""
+    out = tmp_path / "out"
+    run(TrainConfig(**SMALL), out, progress=False)
+    before = {name: (out / name).read_bytes() for name in os.listdir(out)}
+    ckpt = out / "checkpoint.npz"
+    with pytest.raises(ValueError, match=r"different settings \(lr: 0.1 -> 0.2\)"):
+        run(TrainConfig(**{**SMALL, "lr": 0.2}), out, progress=False, resume=ckpt)
+    with pytest.raises(ValueError, match="already trained 2 epochs, more than epochs=1"):
+        run(TrainConfig(**{**SMALL, "epochs": 1}), out, progress=False, resume=ckpt)
+    assert {name: (out / name).read_bytes() for name in os.listdir(out)} == before
+    with pytest.raises(ValueError, match="different settings"):
+        run(TrainConfig(**{**SMALL, "lr": 0.2}), tmp_path / "new", progress=False, resume=ckpt)
+    assert not (tmp_path / "new").exists()
+
+
+def test_a_resume_the_model_cannot_take_writes_no_file(tmp_path):
+    """A checkpoint without the run's config (fit's own) is still checked before writing."""
+    from autograd_lite.train import fit
+    from autograd_lite.train.build import build_early_stopping, seed_streams
+
+    cfg = TrainConfig(**SMALL)
+    splits = build_data(cfg)
+    model = build_model(cfg, 784, 10)
+    opt = optim.Adam(model.parameters(), lr=1e-3)  # the config says sgd
+    ckpt = tmp_path / "fit.npz"
+    fit(model, build_loss(cfg, 10), opt, splits.train, splits.val, epochs=1,
+        early_stopping=build_early_stopping(cfg), rng=seed_streams(0)[1], progress=False,
+        checkpoint=ckpt)
+    with pytest.raises(ValueError, match="resume from"):
+        run(cfg, tmp_path / "out", progress=False, resume=ckpt)
+    assert not (tmp_path / "out").exists()
+
+
+def test_missing_tqdm_is_reported_before_any_file_is_written(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    monkeypatch.setitem(sys.modules, "tqdm.auto", None)
+    with pytest.raises(ImportError, match=r"pip install autograd-lite\[train\]"):
+        run(TrainConfig(**SMALL), tmp_path / "out", progress=True)
+    assert not (tmp_path / "out").exists()
+
+
+def _dataset_with_labels(name: str, train_y, test_y):
+    from autograd_lite.data import Dataset, Split
+
+    def split(y):
+        y = np.asarray(y, dtype=np.int64)
+        return Split(np.zeros((len(y), 4), np.float32), y)
+    return Dataset(name, split(train_y), split(test_y))
+
+
+def test_named_datasets_have_ten_classes(monkeypatch):
+    """Not the largest label + 1: a named dataset has 10 classes even if a split lacks some."""
+    from autograd_lite.train import build
+
+    fake = _dataset_with_labels("mnist-sample", np.arange(40) % 5, np.arange(10) % 5)
+    monkeypatch.setattr(build.data, "load_dataset", lambda name: fake)
+    assert build_data(TrainConfig(val_fraction=0.0)).num_classes == 10
+
+
+def _idx(array: np.ndarray) -> bytes:
+    code = {np.dtype(np.uint8): 0x08}[array.dtype]
+    dims = b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return bytes([0, 0, code, array.ndim]) + dims + array.tobytes()
+
+
+def _idx_dir(path: Path, train_y, test_y) -> Path:
+    path.mkdir()
+    for prefix, y in (("train", train_y), ("t10k", test_y)):
+        y = np.asarray(y, np.uint8)
+        (path / f"{prefix}-images-idx3-ubyte").write_bytes(_idx(np.zeros((len(y), 2, 2), np.uint8)))
+        (path / f"{prefix}-labels-idx1-ubyte").write_bytes(_idx(y))
+    return path
+
+
+def test_directory_labels_must_be_0_to_k_minus_1(tmp_path):
+    good = _idx_dir(tmp_path / "good", [0, 1, 2, 0, 1, 2], [2, 1, 0])
+    assert build_data(TrainConfig(dataset=str(good), val_fraction=0.0)).num_classes == 3
+    gap = _idx_dir(tmp_path / "gap", [0, 1, 3, 0, 1, 3], [0, 1])
+    with pytest.raises(ValueError, match=r"labels .*0\.\.2.*unexpected label\(s\) \[3\]"):
+        build_data(TrainConfig(dataset=str(gap), val_fraction=0.0))
+
+
+def test_report_seconds_per_epoch_is_the_median_epoch_time():
+    """scripts/report.py: the median of the per-epoch times, not the whole run / epochs."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "report", Path(__file__).resolve().parent.parent / "scripts" / "report.py")
+    assert spec is not None and spec.loader is not None
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    history = History([EpochRecord(e, 1.0, 0.5, None, None, s, 0.1)
+                       for e, s in enumerate([0.2, 5.0, 0.3], 1)])
+    result = RunResult(TrainConfig(), history, 0.1, 0.9, None, None, 0.2, 0.8, seconds=60.0)
+    assert report.seconds_per_epoch(result) == 0.3

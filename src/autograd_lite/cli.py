@@ -2,8 +2,9 @@
 
 Every ``train`` flag is a ``TrainConfig`` field (``--batch-size`` sets
 ``batch_size``); ``--config FILE.toml`` reads the fields from a file first and
-flags override it. Bad flags and values exit with status 2 and an argparse
-message naming the flag; a failed run exits with 1.
+flags override it, and the merged settings are validated once. Bad flags and
+values exit with status 2 and an argparse message naming the flag (or the
+file); a failed run exits with 1.
 
 >>> main(["train", "--lr", "-1"])  # stderr: "... error: argument --lr: must be > 0, got -1.0"
 2
@@ -22,7 +23,8 @@ from typing import Any
 
 from . import __version__
 from .train.config import (ACTIVATIONS, DATASETS, DTYPES, EARLY_STOPS, FIELD_HELP, LOSSES,
-                           OPTIMIZERS, ConfigError, TrainConfig, check_field)
+                           OPTIMIZERS, OUTPUT_ACTIVATIONS, ConfigError, TrainConfig,
+                           check_field, read_toml)
 
 __all__ = ["main", "build_parser", "parse_config", "train_and_report"]
 
@@ -111,8 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "layers (--hidden 100 --hidden 50); none or no flag: a single layer "
                        f"(default: {_default('hidden')})")
     add(model, "activation", str, "an activation", _choices(ACTIVATIONS))
-    add(model, "output_activation", str, "an output activation", _choices((None, "sigmoid",
-                                                                           "softmax")))
+    add(model, "output_activation", str, "an output activation", _choices(OUTPUT_ACTIVATIONS))
     add(model, "loss", str, "a loss", _choices(LOSSES))
     add(model, "dropout", float, "a number", "P")
     add(model, "init", str, "an init", "INIT")
@@ -127,7 +128,11 @@ def build_parser() -> argparse.ArgumentParser:
     sched = train.add_argument_group("schedule")
     add(sched, "batch_size", int, "an int", "N")
     add(sched, "epochs", int, "an int", "N")
-    add(sched, "early_stop", str, "a rule", _choices(EARLY_STOPS))
+    sched.add_argument("--early-stop", dest="early_stop", nargs="?", const="relative",
+                       type=_value("early_stop", str, "a rule"), default=S,
+                       metavar=_choices(EARLY_STOPS),
+                       help=f"{FIELD_HELP['early_stop']}; --early-stop alone means relative "
+                       f"(default: {_default('early_stop')})")
     add(sched, "tolerance", float, "a number", "TOL")
     add(sched, "patience", int, "an int", "N")
     add(sched, "lr_step", _optional_int, "an int or none", "N")
@@ -147,7 +152,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser) -> TrainConfig:
-    """The TrainConfig of the TOML file (if any) with the given flags on top."""
+    """The TOML file's settings (if any) with the given flags on top, validated once.
+
+    The file is not validated alone (``output_activation = "sigmoid"`` in the
+    file with ``--loss mse`` is a good config); an error names the flag that
+    set the bad key, else the file if it set that key or (for a combination
+    that cannot work) one of the others.
+    """
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
     flags = {k: v for k, v in vars(args).items() if k in fields}
     if "hidden" in flags:
@@ -161,15 +172,18 @@ def _config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         if not os.path.isfile(args.config):
             parser.error(f"argument --config: no such file {args.config!r}")
         try:
-            settings = TrainConfig.from_toml(args.config).to_dict()
-        except (ConfigError, ValueError) as e:
+            settings = read_toml(args.config)  # keys checked here, values below
+        except (ConfigError, ValueError, OSError) as e:
             parser.error(f"argument --config: {e}")
+    from_file = set(settings) - set(flags)
     settings.update(flags)
     try:
         return TrainConfig.from_dict(settings)
     except ConfigError as e:
         if e.key in flags:
             parser.error(f"argument --{e.key.replace('_', '-')}: {e.problem}")
+        if e.key in from_file or from_file & set(e.related):
+            parser.error(f"argument --config: {e} (in {args.config})")
         parser.error(str(e))
 
 
@@ -192,8 +206,8 @@ def _headline(config: TrainConfig) -> str:
 
 
 def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    config = _config_from_args(args, parser)
-    if config.dataset not in DATASETS and not os.path.isdir(config.dataset):
+    config = _config_from_args(args, parser)  # named datasets come in canonical spelling
+    if config.dataset not in DATASETS and not os.path.isdir(os.path.expanduser(config.dataset)):
         parser.error(f"argument --dataset: {config.dataset!r} is neither one of "
                      f"{', '.join(DATASETS)} nor a directory of IDX files")
     if args.resume is not None and not os.path.isfile(args.resume):
@@ -208,11 +222,23 @@ def train_and_report(config: TrainConfig, out_dir: str | None = None, *, quiet: 
 
     The last line printed is ``test accuracy: 0.xxxx``. Returns the exit
     status: 0, 1 when the run fails (the error on stderr), 130 if interrupted.
-    ``progress`` (default: not ``quiet``) shows tqdm bars on stderr.
+    ``progress`` (default: not ``quiet``) shows tqdm bars on stderr; without
+    tqdm installed the run goes on without them, after a note on stderr.
     """
     from .train.checkpoint import load_checkpoint  # heavy imports only once flags are good
     from .train.history import HEADER, format_row
+    from .train.loop import tqdm_class
     from .train.run import run
+
+    if progress is None:
+        progress = not quiet
+    if progress:
+        try:
+            tqdm_class()
+        except ImportError:
+            print(f"{PROG} train: note: tqdm is not installed, so there is no progress bar "
+                  "(pip install autograd-lite[train] adds it)", file=sys.stderr, flush=True)
+            progress = False
 
     if not quiet:
         print(headline or _headline(config))
@@ -229,8 +255,7 @@ def train_and_report(config: TrainConfig, out_dir: str | None = None, *, quiet: 
             print(format_row(record), flush=True)
 
     try:
-        result = run(config, out_dir, progress=not quiet if progress is None else progress,
-                     resume=resume, on_epoch=on_epoch)
+        result = run(config, out_dir, progress=progress, resume=resume, on_epoch=on_epoch)
     except KeyboardInterrupt:
         hint = (f"; continue with --resume {os.path.join(out_dir, 'checkpoint.npz')}"
                 if out_dir else "")

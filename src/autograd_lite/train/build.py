@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import data, nn, optim
 from ..tensor import Tensor
-from .config import TrainConfig
+from .config import DATASETS, TrainConfig
 from .early_stopping import EarlyStopping, Patience, RelativeChange
 
 __all__ = ["XY", "Splits", "build_data", "build_model", "build_loss", "build_optimizer",
@@ -63,10 +63,35 @@ def _as_dtype(split: data.Split, dtype: str) -> XY:
     return XY(split.x.astype(dtype, copy=False), split.y)
 
 
+NAMED_CLASSES = 10
+"""Classes of every named dataset (``config.DATASETS``): ten digits or ten kinds of clothing."""
+
+
+def _num_classes(name: str, dataset: data.Dataset) -> int:
+    """10 for a named dataset; for a directory K, when its labels are exactly 0..K-1."""
+    labels = np.union1d(dataset.train.y, dataset.test.y)
+    if name in DATASETS:
+        k = NAMED_CLASSES
+        unexpected = labels[(labels < 0) | (labels >= k)]
+    else:
+        k = len(labels)
+        unexpected = np.setdiff1d(labels, np.arange(k))
+    if unexpected.size:
+        missing = np.setdiff1d(np.arange(k), labels)
+        raise ValueError(f"{dataset.name}: the labels must be the class numbers 0..{k - 1} "
+                         f"({k} classes), but the data has unexpected label(s) "
+                         f"{unexpected.tolist()}" + (f" and lacks {missing.tolist()}"
+                                                     if missing.size else "")
+                         + "; renumber the labels 0, 1, 2, ... without gaps")
+    return k
+
+
 def build_data(config: TrainConfig) -> Splits:
     """Load ``config.dataset``, hold out ``val_fraction`` (stratified), cap at ``train_size``.
 
-    Inputs are cast to ``config.dtype``.
+    Inputs are cast to ``config.dtype``. A named dataset has 10 classes; a
+    directory's labels (train and test together) must be exactly 0..K-1,
+    giving K classes (else ``ValueError`` naming the unexpected labels).
     """
     dataset = data.load_dataset(config.dataset)
     if config.val_fraction > 0:
@@ -79,7 +104,7 @@ def build_data(config: TrainConfig) -> Splits:
                              f"{len(train.y)} training images of {dataset.name} (after holding "
                              f"out val_fraction {config.val_fraction}); lower train_size")
         train = data.Split(train.x[:config.train_size], train.y[:config.train_size])
-    num_classes = int(max(dataset.train.y.max(), dataset.test.y.max())) + 1
+    num_classes = _num_classes(config.dataset, dataset)
     val_xy = None if val is None else _as_dtype(val, config.dtype)
     return Splits(_as_dtype(train, config.dtype), val_xy, _as_dtype(dataset.test, config.dtype),
                   num_classes, dataset.name)

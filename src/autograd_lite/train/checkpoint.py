@@ -37,6 +37,7 @@ entry                  content
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from dataclasses import dataclass, field
@@ -51,8 +52,8 @@ from ..optim import Optimizer
 from .early_stopping import EarlyStopping
 from .history import History
 
-__all__ = ["save_checkpoint", "load_checkpoint", "restore_checkpoint", "Checkpoint",
-           "dropout_generators", "FORMAT_VERSION"]
+__all__ = ["save_checkpoint", "load_checkpoint", "restore_checkpoint", "check_restore",
+           "Checkpoint", "dropout_generators", "FORMAT_VERSION"]
 
 FORMAT_KEY = "__checkpoint__"
 FORMAT_VERSION = 1
@@ -149,13 +150,29 @@ def _rng_state(rng: np.random.Generator | None) -> Any:
     return {"global": rng is None, "state": as_generator(rng).bit_generator.state}
 
 
-def _set_rng_state(rng: np.random.Generator, state: Any, what: str, path: str) -> None:
-    try:
-        rng.bit_generator.state = state
-    except (TypeError, ValueError, KeyError) as e:
-        raise ValueError(f"load checkpoint {path!r}: cannot restore {what}: {e} (the run used "
-                         f"{state.get('bit_generator') if isinstance(state, dict) else state!r}, "
-                         f"this one {type(rng.bit_generator).__name__})") from None
+def _check_rng_state(rng: np.random.Generator, state: Any, what: str, where: str) -> None:
+    """``state`` fits ``rng``'s bit generator (same kind, valid); tried on a spare one."""
+    kind = type(rng.bit_generator)
+    saved = state.get("bit_generator") if isinstance(state, dict) else None
+    problem = None
+    if saved != kind.__name__:
+        problem = "the bit generators differ"
+    else:
+        try:
+            spare = kind()
+        except TypeError:  # a bit generator that needs arguments: the name check must do
+            spare = None
+        if spare is not None:
+            try:
+                spare.state = state
+            except (TypeError, ValueError, KeyError) as e:
+                problem = str(e)
+    if problem is not None:
+        used = saved if isinstance(saved, str) else "an unknown kind"
+        raise ValueError(f"{where}: cannot restore {what}: {problem} (the run used {used}, "
+                         f"this one {kind.__name__}); "
+                         "make the generator as the checkpointed run did (e.g. "
+                         "np.random.default_rng(seed))")
 
 
 # ---------------------------------------------------------------- save / load
@@ -260,14 +277,49 @@ def load_checkpoint(path: str | os.PathLike[str]) -> Checkpoint:
         history=history, meta=parsed("meta"), path=path)
 
 
-def restore_checkpoint(ckpt: Checkpoint, *, model: Module, optimizer: Optimizer,
-                       data_rng: np.random.Generator | None,
-                       early_stopping: EarlyStopping | None = None, scheduler: Any = None) -> None:
-    """Put the checkpoint's state into live objects built like the checkpointed run's.
+def _check_model_state(model: Module, state: dict[str, np.ndarray], where: str) -> None:
+    """The checkpoint's weights fit ``model`` exactly (the checks of a strict load_state_dict)."""
+    own = dict(model.named_parameters())
+    missing = [k for k in own if k not in state]
+    unexpected = [k for k in state if k not in own]
+    problems = []
+    if missing:
+        problems.append(f"missing keys: {missing}")
+    if unexpected:
+        problems.append(f"unexpected keys: {unexpected}")
+    for name, p in own.items():
+        if name not in state:
+            continue
+        arr = np.asarray(state[name])
+        if arr.dtype.kind not in "biuf":
+            problems.append(f"{name!r}: the checkpoint holds {arr.dtype} values, not numbers")
+        elif arr.shape != p.shape:
+            problems.append(f"{name!r}: the checkpoint has shape {arr.shape} but the model has "
+                            f"{p.shape}")
+    if problems:
+        raise ValueError(f"{where}: the checkpoint's weights do not fit the "
+                         f"{type(model).__name__}; build the model as the checkpointed run did:"
+                         "\n  " + "\n  ".join(problems))
 
-    Everything is checked before the model, optimizer or generators change
-    (except that a mismatch found by ``optimizer.load_state_dict`` comes after
-    the model's weights were loaded).
+
+def _spare_optimizer(optimizer: Optimizer) -> Optimizer:
+    """A shallow copy of ``optimizer`` whose groups and state can change without touching it."""
+    spare = copy.copy(optimizer)
+    spare.param_groups = [dict(group) for group in optimizer.param_groups]
+    spare.state = dict(optimizer.state)
+    return spare
+
+
+def check_restore(ckpt: Checkpoint, *, model: Module, optimizer: Optimizer,
+                  data_rng: np.random.Generator | None,
+                  early_stopping: EarlyStopping | None = None, scheduler: Any = None) -> None:
+    """Raise ``ValueError`` if ``restore_checkpoint`` with these arguments would fail.
+
+    Changes nothing: the model's weights are checked key by key and shape
+    by shape; the optimizer, scheduler and early-stopping states are loaded
+    into throwaway copies (a scheduler's ``optimizer`` attribute is pointed
+    at the optimizer's copy); each generator state is tried on a spare bit
+    generator of the same kind.
     """
     where = f"resume from {ckpt.path!r}"
     gens = dropout_generators(model)
@@ -284,16 +336,54 @@ def restore_checkpoint(ckpt: Checkpoint, *, model: Module, optimizer: Optimizer,
         raise ValueError(f"{where}: the checkpointed run used "
                          f"{'no' if ckpt.scheduler_state is None else 'a'} lr scheduler, this "
                          f"one {scheduler!r}; pass the same scheduler")
+    _check_model_state(model, ckpt.model_state, where)
+    spare = _spare_optimizer(optimizer)
     try:
-        model.load_state_dict(ckpt.model_state)
-        optimizer.load_state_dict(ckpt.optimizer_state)
+        spare.load_state_dict(ckpt.optimizer_state)
     except ValueError as e:
         raise ValueError(f"{where}: {e}") from None
+    if scheduler is not None:
+        spare_scheduler = copy.copy(scheduler)
+        if getattr(spare_scheduler, "optimizer", None) is optimizer:
+            spare_scheduler.optimizer = spare
+        try:
+            spare_scheduler.load_state_dict(ckpt.scheduler_state)
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"{where}: cannot restore the lr scheduler: {e}") from None
+    if early_stopping is not None:
+        try:
+            copy.copy(early_stopping).load_state_dict(ckpt.early_stopping_state["state"])
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"{where}: cannot restore the early-stopping rule "
+                             f"{early_stopping!r}: its saved state is incomplete or wrong "
+                             f"({type(e).__name__}: {e})") from None
+    try:
+        data_state = json.loads(ckpt.data_rng_state)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{where}: the data order generator's state is not valid JSON "
+                         f"({e})") from None
+    _check_rng_state(as_generator(data_rng), data_state, "the data order generator", where)
+    for i, (g, s) in enumerate(zip(gens, ckpt.dropout_rng_states)):
+        _check_rng_state(as_generator(g), s.get("state"), f"dropout generator {i}", where)
+
+
+def restore_checkpoint(ckpt: Checkpoint, *, model: Module, optimizer: Optimizer,
+                       data_rng: np.random.Generator | None,
+                       early_stopping: EarlyStopping | None = None, scheduler: Any = None) -> None:
+    """Put the checkpoint's state into live objects built like the checkpointed run's.
+
+    Everything is checked first (``check_restore``): if the checkpoint does
+    not fit, ``ValueError`` says why and the model, optimizer, scheduler,
+    early-stopping rule and generators are left as they were.
+    """
+    check_restore(ckpt, model=model, optimizer=optimizer, data_rng=data_rng,
+                  early_stopping=early_stopping, scheduler=scheduler)
+    model.load_state_dict(ckpt.model_state)
+    optimizer.load_state_dict(ckpt.optimizer_state)
     if scheduler is not None:
         scheduler.load_state_dict(ckpt.scheduler_state)
     if early_stopping is not None:
         early_stopping.load_state_dict(ckpt.early_stopping_state["state"])
-    _set_rng_state(as_generator(data_rng), json.loads(ckpt.data_rng_state), "the data order "
-                   "generator", ckpt.path)
-    for i, (g, s) in enumerate(zip(gens, ckpt.dropout_rng_states)):
-        _set_rng_state(as_generator(g), s["state"], f"dropout generator {i}", ckpt.path)
+    as_generator(data_rng).bit_generator.state = json.loads(ckpt.data_rng_state)
+    for g, s in zip(dropout_generators(model), ckpt.dropout_rng_states):
+        as_generator(g).bit_generator.state = s["state"]

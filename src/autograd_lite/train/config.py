@@ -29,14 +29,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
-__all__ = ["TrainConfig", "ConfigError", "check_field", "FIELD_HELP", "ACTIVATIONS",
-           "OUTPUT_ACTIVATIONS", "LOSSES", "INITS", "DTYPES", "OPTIMIZERS", "EARLY_STOPS",
-           "DATASETS"]
+from ..data.datasets import DATASET_NAMES
+from ..nn.mlp import ACTIVATIONS as _MLP_ACTIVATIONS
+from ..nn.mlp import OUTPUT_ACTIVATIONS as _MLP_OUTPUT_ACTIVATIONS
 
-DATASETS = ("mnist-sample", "mnist", "fashion-mnist")
+__all__ = ["TrainConfig", "ConfigError", "check_field", "read_toml", "dataset_key",
+           "FIELD_HELP", "ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "INITS", "DTYPES",
+           "OPTIMIZERS", "EARLY_STOPS", "DATASETS"]
+
+DATASETS: tuple[str, ...] = tuple(DATASET_NAMES)
 """Named datasets; any other string is a path given to ``data.load_dataset``."""
-ACTIVATIONS = ("sigmoid", "relu", "tanh")
-OUTPUT_ACTIVATIONS = (None, "sigmoid", "softmax")
+ACTIVATIONS: tuple[str, ...] = tuple(_MLP_ACTIVATIONS)
+"""Hidden-layer activations: the ones ``nn.MLP`` implements."""
+OUTPUT_ACTIVATIONS: tuple[str | None, ...] = tuple(_MLP_OUTPUT_ACTIVATIONS)
 LOSSES = ("cross-entropy", "mse", "bce")
 INITS = ("zeros", "normal", "xavier-uniform", "xavier-normal", "kaiming-uniform",
          "kaiming-normal")
@@ -48,14 +53,17 @@ EARLY_STOPS = ("relative", "patience", "none")
 class ConfigError(ValueError):
     """A bad configuration value: ``key`` is the field, ``problem`` the short reason.
 
+    ``related`` names the other fields of a combination that cannot work
+    (``loss`` with ``output_activation``), so the CLI can say where they came from.
+
     >>> err = ConfigError("lr", "must be > 0, got 0.0")
-    >>> err.key, str(err)
-    ('lr', 'TrainConfig: lr must be > 0, got 0.0')
+    >>> err.key, str(err), err.related
+    ('lr', 'TrainConfig: lr must be > 0, got 0.0', ())
     """
 
-    def __init__(self, key: str, problem: str) -> None:
+    def __init__(self, key: str, problem: str, related: tuple[str, ...] = ()) -> None:
         super().__init__(f"TrainConfig: {key} {problem}")
-        self.key, self.problem = key, problem
+        self.key, self.problem, self.related = key, problem, tuple(related)
 
 
 # ---------------------------------------------------------------- single-field checks
@@ -72,11 +80,13 @@ def _choice(options: tuple[Any, ...]) -> Callable[[Any], Any]:
 
 
 def _int(low: int, optional: bool = False) -> Callable[[Any], int | None]:
+    kind = "an int or 'none'" if optional else "an int"
+
     def check(value: Any) -> int | None:
-        if value is None and optional:
+        if optional and (value is None or value == "none"):  # TOML and the CLI have no null
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError(f"must be an int, got {value!r} ({type(value).__name__})")
+            raise TypeError(f"must be {kind}, got {value!r} ({type(value).__name__})")
         if value < low:
             raise ValueError(f"must be >= {low}, got {value}")
         return int(value)
@@ -108,11 +118,30 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def dataset_key(name: str) -> str:
+    """``name`` spelled the way ``data.load_dataset`` compares it with the dataset names.
+
+    load_dataset ignores case, surrounding spaces and ``_`` vs ``-``; this
+    mirrors it (there is no shared helper in ``data``), and a test checks
+    that the two agree.
+
+    >>> dataset_key(" MNIST_Sample ")
+    'mnist-sample'
+    """
+    return name.strip().lower().replace("_", "-")
+
+
 def _dataset(value: Any) -> str:
+    """A dataset name in its canonical spelling (``MNIST`` -> ``mnist``), or a path as given."""
     if not isinstance(value, (str, os.PathLike)) or not os.fspath(value):
         raise TypeError(f"must be one of {', '.join(map(repr, DATASETS))} or a path, "
                         f"got {value!r}")
-    return os.fspath(value)
+    text = os.fspath(value)
+    if not isinstance(text, str):
+        raise TypeError(f"must be one of {', '.join(map(repr, DATASETS))} or a path, "
+                        f"got {value!r}")
+    key = dataset_key(text)
+    return key if key in DATASETS else text
 
 
 def _hidden(value: Any) -> tuple[int, ...]:
@@ -141,9 +170,10 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
 }
 
 FIELD_HELP: dict[str, str] = {
-    "dataset": "mnist-sample (bundled), mnist, fashion-mnist, or a directory of IDX files",
+    "dataset": "mnist-sample (bundled), mnist, fashion-mnist (case and _ or - do not matter), "
+               "or a directory of IDX files",
     "val_fraction": "share of the training images held out for validation, in [0, 1)",
-    "train_size": "train on at most this many images (after the validation split)",
+    "train_size": "train on at most this many images (after the validation split; none: all)",
     "hidden": "hidden layer widths; empty for a single layer (softmax regression)",
     "activation": "hidden-layer activation",
     "output_activation": "applied to the last layer; none gives logits (for cross-entropy)",
@@ -192,6 +222,52 @@ def _unknown_key(key: str) -> ConfigError:
     close = difflib.get_close_matches(str(key), list(_CHECKS), n=1)
     hint = f"did you mean {close[0]!r}? " if close else ""
     return ConfigError(repr(key), f"is not a setting; {hint}valid keys: {', '.join(_CHECKS)}")
+
+
+def _field_names(d: Mapping[str, Any]) -> dict[str, Any]:
+    """``d`` with ``-`` in keys replaced by ``_``; unknown and repeated keys raise ConfigError."""
+    if not isinstance(d, Mapping):
+        raise TypeError(f"TrainConfig.from_dict: expects a mapping of settings, got "
+                        f"{type(d).__name__}")
+    values: dict[str, Any] = {}
+    for key, value in d.items():
+        name = key.replace("-", "_") if isinstance(key, str) else key
+        if name not in _CHECKS:
+            raise _unknown_key(key)
+        if name in values:
+            raise ConfigError(name, f"is given twice (as {name!r} and with hyphens)")
+        values[name] = value
+    return values
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The settings of a TOML file of top-level ``key = value`` lines, keys as field names.
+
+    Only the keys are checked here (unknown or repeated keys raise
+    ``ConfigError`` naming the file), not the values: the CLI puts its
+    flags on top and then validates the whole config once
+    (``TrainConfig.from_dict``); ``TrainConfig.from_toml`` validates the
+    file alone. TOML has no null: write ``"none"`` (e.g. ``lr_step = "none"``).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "run.toml")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write('batch-size = 64\\noutput_activation = "sigmoid"\\n')
+    >>> read_toml(path)
+    {'batch_size': 64, 'output_activation': 'sigmoid'}
+    """
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as f:
+            d = tomllib.load(f)
+    except FileNotFoundError:
+        raise FileNotFoundError(f"TrainConfig.from_toml: no such file {path!r}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(f"TrainConfig.from_toml: {path!r} is not valid TOML ({e})") from None
+    try:
+        return _field_names(d)
+    except ConfigError as e:
+        raise ConfigError(e.key, f"{e.problem} (in {path})") from None
 
 
 # ---------------------------------------------------------------- the config
@@ -252,17 +328,20 @@ class TrainConfig:
             raise ConfigError(
                 "loss", f"'cross-entropy' works on logits (it applies the softmax itself), so "
                 f"output_activation must be none, not {self.output_activation!r}; with a "
-                f"{self.output_activation} output use loss 'mse' or 'bce' on one-hot targets")
+                f"{self.output_activation} output use loss 'mse' or 'bce' on one-hot targets",
+                related=("output_activation",))
         if self.nesterov and (self.optimizer != "sgd" or self.momentum == 0):
             raise ConfigError("nesterov", "needs optimizer 'sgd' with momentum > 0 (got "
-                              f"optimizer {self.optimizer!r}, momentum {self.momentum})")
+                              f"optimizer {self.optimizer!r}, momentum {self.momentum})",
+                              related=("optimizer", "momentum"))
         if self.dropout and not self.hidden:
             raise ConfigError("dropout", f"is {self.dropout} but there is no hidden layer to "
-                              "drop units from; add one (e.g. hidden [100]) or set dropout 0")
+                              "drop units from; add one (e.g. hidden [100]) or set dropout 0",
+                              related=("hidden",))
         if self.early_stop == "patience" and self.val_fraction == 0:
             raise ConfigError("early_stop", "'patience' watches the validation loss, but "
                               "val_fraction is 0; hold out some data (e.g. 0.1) or use "
-                              "'relative'")
+                              "'relative'", related=("val_fraction",))
 
     # ------------------------------------------------------------ conversions
     @classmethod
@@ -276,18 +355,7 @@ class TrainConfig:
         ...
         autograd_lite.train.config.ConfigError: TrainConfig: 'epoch' is not a setting; did you mean ...
         """
-        if not isinstance(d, Mapping):
-            raise TypeError(f"TrainConfig.from_dict: expects a mapping of settings, got "
-                            f"{type(d).__name__}")
-        values: dict[str, Any] = {}
-        for key, value in d.items():
-            name = key.replace("-", "_") if isinstance(key, str) else key
-            if name not in _CHECKS:
-                raise _unknown_key(key)
-            if name in values:
-                raise ConfigError(name, f"is given twice (as {name!r} and with hyphens)")
-            values[name] = value
-        return cls(**values)
+        return cls(**_field_names(d))
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain JSON/TOML-friendly values (``hidden`` as a list).
@@ -324,10 +392,11 @@ class TrainConfig:
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> Self:
-        """A config from a TOML file of top-level ``key = value`` settings.
+        """A config from a TOML file of top-level ``key = value`` settings (see ``read_toml``).
 
-        TOML has no null: leave a key out for its default, or write
-        ``output_activation = "none"``.
+        The file alone must make a valid config; errors name the file. TOML
+        has no null: leave a key out for its default, or write ``"none"``
+        (``output_activation``, ``lr_step``, ``train_size``).
 
         >>> import os, tempfile
         >>> path = os.path.join(tempfile.mkdtemp(), "run.toml")
@@ -336,15 +405,8 @@ class TrainConfig:
         >>> TrainConfig.from_toml(path).epochs
         20
         """
-        path = os.fspath(path)
+        settings = read_toml(path)
         try:
-            with open(path, "rb") as f:
-                d = tomllib.load(f)
-        except FileNotFoundError:
-            raise FileNotFoundError(f"TrainConfig.from_toml: no such file {path!r}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ValueError(f"TrainConfig.from_toml: {path!r} is not valid TOML ({e})") from None
-        try:
-            return cls.from_dict(d)
+            return cls(**settings)
         except ConfigError as e:
-            raise ConfigError(e.key, f"{e.problem} (in {path})") from None
+            raise ConfigError(e.key, f"{e.problem} (in {os.fspath(path)})", e.related) from None

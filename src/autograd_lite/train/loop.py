@@ -38,7 +38,7 @@ from .checkpoint import load_checkpoint, restore_checkpoint, save_checkpoint
 from .early_stopping import EarlyStopping
 from .history import EpochRecord, History
 
-__all__ = ["fit", "evaluate", "LossFn"]
+__all__ = ["fit", "evaluate", "LossFn", "tqdm_class"]
 
 LossFn = Callable[[Any, np.ndarray], Tensor]
 """``loss_fn(model_output, labels) -> scalar Tensor`` (the batch mean), e.g. nn.CrossEntropyLoss()."""
@@ -110,18 +110,29 @@ def evaluate(model: Module, split: Any, loss_fn: LossFn | None = None, batch_siz
     return loss, correct / len(y)
 
 
+def tqdm_class() -> Any:
+    """``tqdm.auto.tqdm``, or ImportError saying how to install it or do without it.
+
+    ``run`` calls this before writing any file; the CLI, on ImportError,
+    trains without a progress bar instead.
+    """
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        raise ImportError("fit(progress=True) shows a tqdm progress bar, but tqdm is not "
+                          "installed: pip install autograd-lite[train] (or pass "
+                          "progress=False; on the command line, autograd-lite train "
+                          "--quiet)") from None
+    return tqdm
+
+
 @contextmanager
 def _progress_bar(enabled: bool, total: int, desc: str) -> Iterator[Any]:
     """A tqdm bar on stderr (cleared when done), or None when disabled."""
     if not enabled:
         yield None
         return
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:
-        raise ImportError("fit(progress=True) shows a tqdm progress bar, but tqdm is not "
-                          "installed: pip install autograd-lite[train] (or pass "
-                          "progress=False)") from None
+    tqdm = tqdm_class()
     bar = tqdm(total=total, desc=desc, leave=False, unit="batch", dynamic_ncols=True)
     try:
         yield bar
@@ -175,13 +186,16 @@ def fit(model: Module, loss_fn: LossFn, optimizer: Optimizer, train: Any, val: A
     the model, optimizer, scheduler, early-stopping rule, history and every
     generator (data order and dropout), so that the run continues exactly
     as if it had never stopped; build the model, optimizer and scheduler as
-    for the original run and pass the same ``epochs`` or more. (A run that
-    early stopping ended is finished: resuming it returns its history.)
+    for the original run and pass the same ``epochs`` or more. A checkpoint
+    that does not fit them is refused (``ValueError``) before anything
+    changes. (A run that early stopping ended is finished: resuming it
+    returns its history.)
 
     ``train``/``val`` are ``data.Split``s or ``(x, y)`` pairs with integer
     labels; ``loss_fn(output, labels)`` returns the batch's mean loss.
-    ``progress`` shows a tqdm bar per epoch on stderr. A non-finite training
-    loss raises ``FloatingPointError``.
+    ``progress`` shows a tqdm bar per epoch on stderr (without tqdm installed:
+    ``ImportError`` before anything changes). A non-finite training loss
+    raises ``FloatingPointError``.
     """
     x, y = _split("train", train)
     val_xy = None if val is None else _split("val", val)
@@ -190,6 +204,8 @@ def fit(model: Module, loss_fn: LossFn, optimizer: Optimizer, train: Any, val: A
     if early_stopping is not None and early_stopping.metric.startswith("val_") and val is None:
         raise ValueError(f"fit: {early_stopping!r} watches {early_stopping.metric}, but no "
                          "validation split was given; pass val=... or watch a train_ metric")
+    if progress:
+        tqdm_class()  # before a resume changes the model
     data_rng = as_generator(rng)
     history = History()
     start = 1

@@ -4,7 +4,9 @@ This is what the CLI and the grid search call: build the data, model, loss,
 optimizer and rules from the config; ``fit``; evaluate on train, validation
 and test; and, given ``out_dir``, write
 
-- ``config.json``      the config (canonical JSON), written first
+- ``config.json``      the config (canonical JSON), written first, once every check
+                       has passed (matplotlib and tqdm present, the data loaded, a
+                       ``resume`` checkpoint fits): a refused run writes nothing
 - ``checkpoint.npz``   rewritten after every epoch (``resume=`` continues from it)
 - ``model.npz``        the trained weights (``nn.save``; load with ``nn.load_state``)
 - ``history.json``     ``History.to_json()``
@@ -30,10 +32,10 @@ from .. import nn
 from .._io import atomic_write_text
 from .build import (build_data, build_early_stopping, build_loss, build_model, build_optimizer,
                     build_scheduler, seed_streams)
-from .checkpoint import load_checkpoint
+from .checkpoint import Checkpoint, check_restore, load_checkpoint
 from .config import TrainConfig
 from .history import EpochRecord, History
-from .loop import evaluate, fit
+from .loop import evaluate, fit, tqdm_class
 from .plots import _matplotlib, learning_curves
 
 __all__ = ["run", "RunResult", "OUTPUT_FILES"]
@@ -97,19 +99,28 @@ class RunResult:
                           f"test accuracy: {self.test_accuracy:.4f}"])
 
 
-def _check_resume_config(config: TrainConfig, path: str | os.PathLike[str]) -> None:
-    """The checkpoint must come from a run with the same config (``epochs`` may grow)."""
-    saved = load_checkpoint(path).meta.get("config")
-    if saved is None:
-        return
-    now = config.to_dict()
-    differ = sorted(k for k in set(saved) | set(now)
-                    if k != "epochs" and saved.get(k) != now.get(k))
-    if differ:
-        changes = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in differ)
-        raise ValueError(f"resume: the checkpoint {os.fspath(path)!r} was made with different "
-                         f"settings ({changes}); resume with the run's own settings (only "
-                         "epochs may change)")
+def _check_resume_config(config: TrainConfig, path: str | os.PathLike[str]) -> Checkpoint:
+    """The checkpoint, if it comes from a run with the same config (``epochs`` may grow)."""
+    ckpt = load_checkpoint(path)
+    saved = ckpt.meta.get("config")
+    if saved is not None:
+        try:  # canonical spellings, e.g. of the dataset's name
+            saved = TrainConfig.from_dict(saved).to_dict()
+        except (ValueError, TypeError):
+            pass  # compared as stored
+        now = config.to_dict()
+        differ = sorted(k for k in set(saved) | set(now)
+                        if k != "epochs" and saved.get(k) != now.get(k))
+        if differ:
+            changes = ", ".join(f"{k}: {saved.get(k)!r} -> {now.get(k)!r}" for k in differ)
+            raise ValueError(f"resume: the checkpoint {os.fspath(path)!r} was made with "
+                             f"different settings ({changes}); resume with the run's own "
+                             "settings (only epochs may change)")
+    if ckpt.epoch > config.epochs:
+        raise ValueError(f"resume: the checkpoint {os.fspath(path)!r} has already trained "
+                         f"{ckpt.epoch} epochs, more than epochs={config.epochs}; pass epochs "
+                         f">= {ckpt.epoch}")
+    return ckpt
 
 
 def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
@@ -120,6 +131,12 @@ def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
     ``resume``: a ``checkpoint.npz`` from an earlier run with the same config
     (``epochs`` may be larger) to continue exactly. ``on_epoch(record)`` is
     called after each epoch (the CLI prints rows with it).
+
+    Everything that can refuse the run is checked before any file is
+    written: matplotlib (with ``out_dir``) and tqdm (with ``progress``) are
+    importable, the data loads, and ``resume`` has the same settings, no more
+    epochs than ``config.epochs`` and state that fits the model, optimizer,
+    scheduler, early-stopping rule and generators.
     """
     if not isinstance(config, TrainConfig):
         raise TypeError(f"run: expects a TrainConfig, got {type(config).__name__}; build one "
@@ -128,21 +145,28 @@ def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
     out = None if out_dir is None else os.fspath(out_dir)
     if out is not None:
         _matplotlib()  # fail before training, not after, if curves.png cannot be drawn
-        os.makedirs(out, exist_ok=True)
-        atomic_write_text(os.path.join(out, "config.json"), config.to_json() + "\n")
-    if resume is not None:
-        _check_resume_config(config, resume)
+    if progress:
+        tqdm_class()  # likewise for the progress bar
+    ckpt = None if resume is None else _check_resume_config(config, resume)
 
     splits = build_data(config)
     model_rng, data_rng = seed_streams(config.seed)
     model = build_model(config, splits.train.x.shape[1], splits.num_classes, model_rng)
     loss_fn = build_loss(config, splits.num_classes)
     optimizer = build_optimizer(config, model.parameters())
+    scheduler = build_scheduler(config, optimizer)
+    early_stopping = build_early_stopping(config)
+    if ckpt is not None:  # fit restores it; check now that it will fit, before writing
+        check_restore(ckpt, model=model, optimizer=optimizer, data_rng=data_rng,
+                      early_stopping=early_stopping, scheduler=scheduler)
+    if out is not None:
+        os.makedirs(out, exist_ok=True)
+        atomic_write_text(os.path.join(out, "config.json"), config.to_json() + "\n")
     history = fit(model, loss_fn, optimizer, splits.train, splits.val, epochs=config.epochs,
-                  batch_size=config.batch_size, early_stopping=build_early_stopping(config),
+                  batch_size=config.batch_size, early_stopping=early_stopping,
                   rng=data_rng, progress=progress,
                   checkpoint=None if out is None else os.path.join(out, "checkpoint.npz"),
-                  resume=resume, scheduler=build_scheduler(config, optimizer),
+                  resume=resume, scheduler=scheduler,
                   on_epoch=on_epoch, checkpoint_meta={"config": config.to_dict()})
 
     train_loss, train_acc = evaluate(model, splits.train, loss_fn)
