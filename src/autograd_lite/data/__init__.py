@@ -14,7 +14,8 @@ Modules: ``idx`` (the IDX format), ``sources`` (mirrors and checksums),
 ``splits`` (``Split``, ``Dataset``, ``train_val_split``), ``loader`` (``batches``).
 """
 
-from .datasets import (DATASET_NAMES, ENV_VAR, default_root, load_dataset, load_fashion_mnist,
+from .datasets import (DATASET_NAMES, ENV_VAR, dataset_key, default_root, load_dataset,
+                       load_fashion_mnist,
                        load_idx_dataset, load_idx_dir, load_mnist, load_mnist_sample)
 from .download import DownloadError
 from .idx import read_idx
@@ -26,5 +27,5 @@ __all__ = [
     "Split", "Dataset", "load_mnist_sample", "load_mnist", "load_fashion_mnist", "load_dataset",
     "load_idx_dataset", "load_idx_dir", "train_val_split", "batches", "read_idx", "default_root",
     "DatasetSource", "FileSpec", "MNIST", "FASHION_MNIST", "DownloadError", "ChecksumError",
-    "DATASET_NAMES", "ENV_VAR",
+    "DATASET_NAMES", "ENV_VAR", "dataset_key",
 ]

@@ -49,7 +49,7 @@ from .splits import Dataset, Split
 
 __all__ = ["load_mnist_sample", "load_mnist", "load_fashion_mnist", "load_dataset",
            "load_idx_dataset", "load_idx_dir", "default_root", "ENV_VAR", "SYSTEM_DIRS",
-           "DATASET_NAMES", "KNOWN_SOURCES"]
+           "DATASET_NAMES", "KNOWN_SOURCES", "dataset_key"]
 
 ENV_VAR = "AUTOGRAD_LITE_DATA"
 SYSTEM_DIRS: tuple[Path, ...] = (Path("/usr/share/datasets"),)
@@ -321,6 +321,15 @@ def load_mnist_sample() -> Dataset:
                    note=_SAMPLE_NOTE)
 
 
+def dataset_key(name: str) -> str:
+    """``name`` as ``load_dataset`` compares it: case, surrounding spaces and ``_``/``-`` ignored.
+
+    >>> dataset_key(" MNIST_Sample ")
+    'mnist-sample'
+    """
+    return name.strip().lower().replace("_", "-")
+
+
 def load_dataset(name_or_path: str | os.PathLike[str]) -> Dataset:
     """A dataset by name (``mnist-sample``, ``mnist``, ``fashion-mnist``) or a directory of IDX files.
 
@@ -332,7 +341,7 @@ def load_dataset(name_or_path: str | os.PathLike[str]) -> Dataset:
     ValueError: unknown dataset 'cifar': expected mnist-sample, mnist or fashion-mnist, or the path ...
     """
     text = os.fspath(name_or_path)
-    key = text.strip().lower().replace("_", "-")
+    key = dataset_key(text)
     if key == "mnist-sample":
         return load_mnist_sample()
     if key == "mnist":

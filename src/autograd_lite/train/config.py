@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Self
 
-from ..data.datasets import DATASET_NAMES
+from ..data.datasets import DATASET_NAMES, dataset_key
 from ..nn.mlp import ACTIVATIONS as _MLP_ACTIVATIONS
 from ..nn.mlp import OUTPUT_ACTIVATIONS as _MLP_OUTPUT_ACTIVATIONS
 
@@ -116,19 +116,6 @@ def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError(f"must be true or false, got {value!r} ({type(value).__name__})")
     return value
-
-
-def dataset_key(name: str) -> str:
-    """``name`` spelled the way ``data.load_dataset`` compares it with the dataset names.
-
-    load_dataset ignores case, surrounding spaces and ``_`` vs ``-``; this
-    mirrors it (there is no shared helper in ``data``), and a test checks
-    that the two agree.
-
-    >>> dataset_key(" MNIST_Sample ")
-    'mnist-sample'
-    """
-    return name.strip().lower().replace("_", "-")
 
 
 def _dataset(value: Any) -> str:
