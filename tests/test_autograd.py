@@ -803,3 +803,54 @@ def test_detect_anomaly_as_decorator_and_restored():
         with pytest.raises(ag.AnomalyError, match="log"):
             bad()
         assert np.isnan(ag.log(x).numpy()[0])
+
+
+# ---------------------------------------------------------------- review fixes (regressions)
+
+class IsPositive(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x > 0
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise AssertionError("never called: a bool output has no gradient")
+
+
+class ArgMax(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        return np.argmax(x, axis=-1)
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise AssertionError("never called: an integer output has no gradient")
+
+
+@pytest.mark.parametrize("fn, dtype", [(IsPositive, np.bool_), (ArgMax, np.int64)])
+def test_function_with_non_float_output_does_not_require_grad(fn, dtype):
+    """A Function returning bool/int data gives a tensor without grad and without a node."""
+    x = t64([[-1.0, 2.0], [3.0, -4.0]])
+    out = fn.apply(x)
+    assert out.dtype == dtype
+    assert not out.requires_grad and out.grad_fn is None
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        out.sum().backward()
+
+
+def test_function_with_float_output_still_records():
+    """A float output of a Function still records its node."""
+    class Double(ag.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad * 2
+
+    x = t64([1.0, 2.0])
+    out = Double.apply(x)
+    assert out.requires_grad and out.grad_fn is not None
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])

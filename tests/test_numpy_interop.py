@@ -348,3 +348,122 @@ def test_asarray_is_an_explicit_exit_from_the_graph():
     a = np.asarray(t)
     assert type(a) is np.ndarray
     np.testing.assert_array_equal(np.sin(a), np.sin(np.array([1.0, 2.0], np.float32)))
+
+
+# ============================================================== review fixes (regressions)
+
+@pytest.mark.parametrize("requires_grad", [False, True])
+@pytest.mark.parametrize("label, call, expected", [
+    ("transpose(axes=)", lambda t: np.transpose(t, axes=(1, 0)), lambda v: np.transpose(v, (1, 0))),
+    ("reshape(shape=)", lambda t: np.reshape(t, shape=(3, 2)), lambda v: v.reshape(3, 2)),
+    ("reshape(order='C')", lambda t: np.reshape(t, (6,), order="C"), lambda v: v.reshape(6)),
+    ("clip(a_min=, a_max=)", lambda t: np.clip(t, a_min=-0.5, a_max=0.5),
+     lambda v: np.clip(v, -0.5, 0.5)),
+    ("clip(min=, max=)", lambda t: np.clip(t, min=-0.5, max=0.5), lambda v: np.clip(v, -0.5, 0.5)),
+    ("clip(a_max=)", lambda t: np.clip(t, None, a_max=0.5), lambda v: np.clip(v, None, 0.5)),
+    ("sum(out=None)", lambda t: np.sum(t, out=None), lambda v: np.sum(v)),
+    ("sum(t, 0, None, None, True)", lambda t: np.sum(t, 0, None, None, True),
+     lambda v: np.sum(v, 0, keepdims=True)),
+    ("mean(axis=, keepdims=)", lambda t: np.mean(t, axis=1, keepdims=True),
+     lambda v: v.mean(axis=1, keepdims=True)),
+    ("max(t, 1, None)", lambda t: np.max(t, 1, None), lambda v: v.max(1)),
+    ("var(ddof=)", lambda t: np.var(t, axis=0, ddof=1), lambda v: v.var(axis=0, ddof=1)),
+    ("var(correction=)", lambda t: np.var(t, correction=1), lambda v: v.var(ddof=1)),
+    ("swapaxes(axis1=, axis2=)", lambda t: np.swapaxes(t, axis1=0, axis2=1), lambda v: v.T),
+    ("expand_dims(axis=)", lambda t: np.expand_dims(t, axis=0), lambda v: v[None]),
+    ("broadcast_to(shape=)", lambda t: np.broadcast_to(t, shape=(4, 2, 3)),
+     lambda v: np.broadcast_to(v, (4, 2, 3))),
+    ("concatenate(axis=, out=None)", lambda t: np.concatenate([t, t], axis=1, out=None),
+     lambda v: np.concatenate([v, v], axis=1)),
+    ("stack(axis=)", lambda t: np.stack([t, t], axis=-1), lambda v: np.stack([v, v], axis=-1)),
+    ("split(indices_or_sections=, axis=)",
+     lambda t: np.split(t, indices_or_sections=3, axis=1)[2], lambda v: v[:, 2:]),
+])
+def test_numpy_keyword_names_are_mapped(requires_grad, label, call, expected):
+    """numpy's keyword names (and positional order) reach our ops; the graph is kept."""
+    v = rnd(2, 3, seed=11)
+    t = f64(v, requires_grad=requires_grad)
+    out = call(t)
+    assert isinstance(out, ag.Tensor)
+    np.testing.assert_allclose(out.data, expected(v))
+    assert out.requires_grad == requires_grad
+    if requires_grad:
+        out.sum().backward()
+        assert t.grad is not None and t.grad.shape == t.shape
+
+
+@pytest.mark.parametrize("label, call", [
+    ("sum(dtype=)", lambda t: np.sum(t, dtype=np.float32)),
+    ("sum(where=)", lambda t: np.sum(t, where=np.array([True, False, True]))),
+    ("mean(dtype=)", lambda t: np.mean(t, dtype=np.float32)),
+    ("max(initial=)", lambda t: np.max(t, initial=10.0)),
+    ("concatenate(dtype=)", lambda t: np.concatenate([t, t], dtype=np.float32)),
+    ("add(where=)", lambda t: np.add(t, 1.0, where=True)),
+    ("exp(dtype=)", lambda t: np.exp(t, dtype=np.float32)),
+])
+def test_unsupported_numpy_keyword_falls_back_without_grad(label, call):
+    """An unsupported keyword runs numpy when no tensor requires grad."""
+    v = np.array([0.5, 1.0, 2.0])
+    out = call(ag.tensor(v))
+    np.testing.assert_allclose(np.asarray(out), np.asarray(call(v)), rtol=1e-6)
+    with ag.no_grad():
+        out = call(ag.tensor(v, requires_grad=True))
+    np.testing.assert_allclose(np.asarray(out), np.asarray(call(v)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, keyword, call", [
+    ("sum", "dtype", lambda t: np.sum(t, dtype=np.float32)),
+    ("sum", "where", lambda t: np.sum(t, where=np.array([True, False, True]))),
+    ("mean", "dtype", lambda t: np.mean(t, dtype=np.float64)),
+    ("max", "initial", lambda t: np.max(t, initial=10.0)),
+    ("clip", "dtype", lambda t: np.clip(t, 0, 1, dtype=np.float64)),
+    ("concatenate", "casting", lambda t: np.concatenate([t, t], casting="unsafe")),
+    ("add", "where", lambda t: np.add(t, 1.0, where=True)),
+    ("exp", "dtype", lambda t: np.exp(t, dtype=np.float64)),
+])
+def test_unsupported_numpy_keyword_with_grad_names_function_and_keyword(name, keyword, call):
+    """With a grad tensor, an unsupported keyword is a TypeError naming function and keyword."""
+    t = ag.tensor([0.5, 1.0, 2.0], requires_grad=True)
+    with pytest.raises(TypeError) as info:
+        call(t)
+    msg = str(info.value)
+    assert f"numpy.{name}" in msg and repr(keyword) in msg
+    assert "not differentiable" not in msg
+
+
+def test_numpy_duplicate_argument_is_a_type_error():
+    """Giving a parameter both positionally and by keyword is refused, like numpy."""
+    with pytest.raises(TypeError, match="axis"):
+        np.sum(ag.ones((2, 2)), 0, axis=1)
+    with pytest.raises(TypeError, match="max"):
+        np.clip(ag.ones(2), a_max=1.0, max=1.0)
+
+
+@pytest.mark.parametrize("name, fn, suggested", [
+    ("dot", lambda t: np.dot(t, t), False),
+    ("array_split", lambda t: np.array_split(t, 2), False),
+    ("zeros_like", lambda t: np.zeros_like(t), True),
+])
+def test_fallback_suggests_ag_name_only_when_it_exists(name, fn, suggested):
+    """The refusal suggests ag.<name> only when autograd_lite has that attribute."""
+    t = ag.tensor([0.5, 1.0], requires_grad=True)
+    with pytest.raises(TypeError) as info:
+        fn(t)
+    assert f"numpy.{name}" in str(info.value)
+    assert (f"ag.{name}" in str(info.value)) == suggested
+
+
+def test_np_concatenate_axis_none_flattens():
+    """np.concatenate(..., axis=None) on tensors ravels first, like numpy, keeping the graph."""
+    t = f64(rnd(2, 2, seed=3))
+    out = np.concatenate([t, t], axis=None)
+    assert out.shape == (8,) and out.requires_grad
+    out.sum().backward()
+    np.testing.assert_array_equal(t.grad.data, np.full((2, 2), 2.0))
+
+
+def test_python_float_list_operand_uses_default_dtype():
+    """[1., 2.] + float32 tensor is float32: a list converts like ag.tensor, not like numpy."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    for out in ([1.0, 2.0] + x, x + [1.0, 2.0], np.add([1.0, 2.0], x), [1.0, 2.0] * x):
+        assert out.dtype == np.float32

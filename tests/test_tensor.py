@@ -1191,3 +1191,269 @@ def test_len_of_0d_tensor_raises():
     """len() of a 0-d tensor is a TypeError."""
     with pytest.raises(TypeError, match="0-d"):
         len(ag.tensor(1.0))
+
+
+# ============================================================== review fixes (regressions)
+
+@pytest.mark.parametrize("make_index", [
+    lambda: ag.tensor([0, 1]), lambda: np.array([0, 1]),
+    lambda: ag.tensor([True, True, False]), lambda: np.array([True, True, False]),
+], ids=["int tensor", "int ndarray", "bool tensor", "bool ndarray"])
+def test_getitem_owns_its_index_array(make_index):
+    """Mutating the index array after x[index] does not change the gradient."""
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    index = make_index()
+    y = x[index]
+    arr = index.data if isinstance(index, ag.Tensor) else index
+    arr[...] = np.roll(arr, 1) if arr.dtype == bool else arr + 1  # now names [1, 2] / [F, T, T]
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 0.0])
+
+
+def test_getitem_index_tensor_inplace_add_after_indexing():
+    """The brief's case: `it += 1` after `x[it]` leaves x.grad as [1, 1, 0]."""
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    it = ag.tensor([0, 1])
+    y = x[it]
+    it += 1
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 0.0])
+
+
+def test_setitem_with_index_array_still_writes():
+    """x[i] = v with an integer-array index still writes through (no copy needed there)."""
+    x = ag.zeros(4)
+    x[np.array([1, 3])] = 5.0
+    np.testing.assert_array_equal(x.data, [0.0, 5.0, 0.0, 5.0])
+
+
+@pytest.mark.parametrize("axes", [(0, 1, 5), (0, 1, -4), (3, 0, 1)])
+def test_transpose_rejects_out_of_range_axes(axes):
+    """An axis outside [-ndim, ndim) is a ValueError naming the axes and the shape."""
+    with pytest.raises(ValueError) as info:
+        ag.zeros((2, 3, 4)).transpose(*axes)
+    msg = str(info.value)
+    assert "transpose" in msg and str(axes) in msg and "(2, 3, 4)" in msg
+
+
+def test_transpose_negative_axes_still_work():
+    """Negative axes in range are still accepted."""
+    assert ag.zeros((2, 3, 4)).transpose(-1, 0, -2).shape == (4, 2, 3)
+
+
+def test_concatenate_axis_none_flattens_like_numpy():
+    """axis=None ravels every input first, like numpy; gradients flow back in shape."""
+    a = f64(rnd(2, 2, seed=1))
+    b = f64(rnd(3, seed=2))
+    out = ag.concatenate([a, b], axis=None)
+    np.testing.assert_array_equal(out.data, np.concatenate([a.data, b.data], axis=None))
+    assert out.shape == (7,)
+    w = rnd(7, seed=3)
+    (out * w).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, w[:4].reshape(2, 2))
+    np.testing.assert_array_equal(b.grad.data, w[4:])
+    assert ag.gradcheck(lambda p, q: ag.concatenate([p, q], axis=None), a, b)
+
+
+def test_concatenate_axis_none_same_inputs():
+    """The brief's case: two (2, 2) inputs with axis=None give (8,)."""
+    x = ag.zeros((2, 2))
+    assert ag.concatenate([x, x], axis=None).shape == (8,)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("axis", [(0, 1), (-1, 0), (1, 2)])
+def test_softmax_tuple_axis_matches_numpy_and_gradchecks(name, axis):
+    """A tuple axis normalizes over all the axes jointly; the vjp passes gradcheck."""
+    v = rnd(2, 3, 4, seed=5)
+    x = f64(v)
+    out = getattr(ag, name)(x, axis=axis)
+    shifted = v - v.max(axis=axis, keepdims=True)
+    log_s = shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    np.testing.assert_allclose(out.data, log_s if name == "log_softmax" else np.exp(log_s))
+    w = f64(rnd(2, 3, 4, seed=6), requires_grad=False)
+    assert ag.gradcheck(lambda t: getattr(ag, name)(t, axis=axis) * w, x)
+    assert ag.gradgradcheck(lambda t: getattr(ag, name)(t, axis=axis) * w, x)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_axis_none_normalizes_over_all_axes(name):
+    """axis=None means every axis (it used to mean only the first one)."""
+    v = rnd(2, 3, seed=9)
+    out = getattr(ag, name)(f64(v), axis=None)
+    expected = getattr(ag, name)(f64(v.ravel())).data.reshape(2, 3)
+    np.testing.assert_allclose(out.data, expected)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_of_0d_tensor_is_a_clear_error(name):
+    """A 0-d input has no axis to normalize over."""
+    with pytest.raises(ValueError, match=f"{name}: needs at least 1 dimension"):
+        getattr(ag, name)(ag.tensor(1.0))
+
+
+def test_pow_zero_base_zero_exponent_grad_is_zero():
+    """d(z**0)/dz at z = 0 is 0, not nan."""
+    z = ag.tensor([0.0], requires_grad=True)
+    (z ** 0).sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [0.0])
+    z.grad = None
+    (z ** ag.tensor([0.0])).sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [0.0])
+
+
+def test_pow_zero_base_grads_match_value_engine():
+    """At a zero base, d/da and d/db agree with ag.Value (d(0**b)/db = 0)."""
+    for b_val in (0.0, 0.5, 1.0, 2.0, 3.0):
+        a = ag.tensor([0.0], dtype="float64", requires_grad=True)
+        b = ag.tensor([b_val], dtype="float64", requires_grad=True)
+        with np.errstate(divide="ignore"):  # d/da = inf for 0 < b < 1, as for Value
+            (a ** b).sum().backward()
+        va, vb = ag.Value(0.0), ag.Value(b_val)
+        (va ** vb).backward()
+        assert a.grad.data[0] == va.grad, b_val
+        assert b.grad.data[0] == vb.grad, b_val
+
+
+def test_pow_zero_base_grad_for_constant_base():
+    """0.0 ** b with b requiring grad: d/db is 0 (not nan)."""
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    (0.0 ** b).sum().backward()
+    np.testing.assert_array_equal(b.grad.data, [0.0, 0.0])
+
+
+def test_pow_zero_base_under_create_graph():
+    """Under create_graph the zero-base gradients are finite and differentiate again."""
+    a = ag.tensor([0.0, 2.0], dtype="float64", requires_grad=True)
+    b = ag.tensor([2.0, 3.0], dtype="float64", requires_grad=True)
+    (a ** b).sum().backward(create_graph=True)
+    ga, gb = a.grad, b.grad
+    assert ga.requires_grad and gb.requires_grad
+    np.testing.assert_allclose(ga.data, [0.0, 3 * 2.0 ** 2])
+    np.testing.assert_allclose(gb.data, [0.0, 8.0 * np.log(2.0)])
+    a.grad = b.grad = None
+    ga.sum().backward()
+    # d/da (b a^(b-1)) = b (b-1) a^(b-2);  d/db (b a^(b-1)) = a^(b-1) (1 + b ln a) (0 at a = 0)
+    np.testing.assert_allclose(a.grad.data, [2.0, 6.0 * 2.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 4.0 * (1 + 3 * np.log(2.0))])
+    z = ag.tensor([0.0], requires_grad=True)
+    (z ** 0).sum().backward(create_graph=True)
+    np.testing.assert_array_equal(z.grad.data, [0.0])
+
+
+def test_pow_gradcheck_away_from_zero_still_holds():
+    """The where-guarded vjp is still the ordinary one for a > 0 (and second order too)."""
+    a = f64(rnd(3, seed=7, lo=0.5, hi=2.0))
+    b = f64(rnd(3, seed=8, lo=-1.0, hi=2.0))
+    assert ag.gradcheck(lambda p, q: p ** q, a, b)
+    assert ag.gradgradcheck(lambda p, q: p ** q, a, b)
+
+
+def test_getitem_does_no_dry_run_on_a_copy_of_the_shape():
+    """Indexing a huge broadcast view works (no np.empty(shape) dry run is made)."""
+    big = ag.broadcast_to(ag.tensor([1.0, 2.0, 3.0]), (10 ** 8, 10 ** 8, 3))  # 3e16 elements
+    out = big[5, [0, 7], 1:]
+    np.testing.assert_array_equal(out.data, [[2.0, 3.0], [2.0, 3.0]])
+
+
+@pytest.mark.parametrize("index", [5, (0, 7), [0, 9], np.array([True, False])])
+def test_getitem_out_of_range_names_op_index_and_shape(index):
+    """A bad index is an IndexError naming getitem, the index and the shape."""
+    x = ag.zeros((3, 4))
+    with pytest.raises(IndexError) as info:
+        x[index]
+    msg = str(info.value)
+    assert "getitem" in msg and "(3, 4)" in msg
+
+
+@pytest.mark.parametrize("shape, axis, ddof", [((3,), None, 3), ((2, 3), 1, 4), ((2, 3), (0, 1), 6)])
+def test_var_ddof_without_degrees_of_freedom_raises(shape, axis, ddof):
+    """ddof >= the number of reduced elements is a ValueError at forward time."""
+    x = ag.ones(shape, requires_grad=True)
+    n = x.data.size if axis is None else int(np.prod(np.take(shape, axis)))
+    with pytest.raises(ValueError) as info:
+        x.var(axis=axis, ddof=ddof)
+    assert f"var: ddof={ddof} leaves no degrees of freedom over {n} elements" in str(info.value)
+
+
+def test_var_ddof_message_example():
+    """The brief's wording."""
+    with pytest.raises(ValueError, match="var: ddof=3 leaves no degrees of freedom over 3 elements"):
+        ag.var(ag.tensor([1.0, 2.0, 3.0]), ddof=3)
+    assert float(ag.var(ag.tensor([1.0, 2.0, 3.0]), ddof=2).data) == pytest.approx(2.0)
+
+
+def test_split_of_empty_axis_gives_empty_sections():
+    """Splitting a size-0 axis into n sections gives n empty tensors, like numpy."""
+    parts = ag.split(ag.zeros((0, 2)), 2)
+    assert [p.shape for p in parts] == [a.shape for a in np.split(np.zeros((0, 2)), 2)]
+    assert [p.shape for p in ag.zeros((2, 0)).split(3, axis=1)] == [(2, 0)] * 3
+    with pytest.raises(ValueError, match="equal sections"):
+        ag.split(ag.zeros((0, 2)), 0)
+
+
+@pytest.mark.parametrize("dtype", ["complex64", "complex128"])
+def test_complex_tensors_cannot_require_grad(dtype):
+    """Only real floating tensors can require grad (vjps do not conjugate)."""
+    with pytest.raises(TypeError, match="only real floating-point tensors can require grad"):
+        ag.tensor(np.array([1 + 2j], dtype=dtype), requires_grad=True)
+    t = ag.tensor(np.array([1 + 2j], dtype=dtype))
+    with pytest.raises(TypeError, match=dtype):
+        t.requires_grad_()
+    with pytest.raises(TypeError, match="astype"):
+        ag.tensor([1.0], requires_grad=True).to(dtype)
+
+
+def test_zeros_like_and_ones_like_of_a_list_use_the_default_dtype():
+    """A Python list converts like ag.tensor (float -> default dtype, ints stay int)."""
+    assert ag.zeros_like([1.0]).dtype == np.float32
+    assert ag.ones_like([[1.0, 2.0]]).dtype == np.float32
+    assert ag.zeros_like([1, 2]).dtype == ag.tensor([1, 2]).dtype
+    ag.set_default_dtype("float64")
+    assert ag.ones_like([1.0]).dtype == np.float64
+    assert ag.zeros_like(np.ones(2, np.float32)).dtype == np.float32
+
+
+@pytest.mark.parametrize("shape", [np.int64(2), np.int32(2), 2])
+def test_full_accepts_numpy_integer_shape(shape):
+    """ag.full takes a numpy integer as a shape, like numpy."""
+    t = ag.full(shape, 1.0)
+    assert t.shape == (2,) and t.dtype == np.float32
+
+
+@pytest.mark.parametrize("op", [operator.add, operator.sub, operator.mul, operator.truediv,
+                                operator.pow, ag.maximum, ag.minimum])
+@pytest.mark.parametrize("container", [list, tuple])
+def test_list_operand_converts_like_ag_tensor(op, container):
+    """A Python list/tuple operand becomes the default float dtype, on either side."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    other = container([1.0, 2.0])
+    for out in (op(other, x), op(x, other)):
+        assert out.dtype == np.float32
+    op(other, x).sum().backward()
+    assert x.grad.dtype == np.float32
+
+
+def test_list_operand_matmul_and_where_use_default_dtype():
+    """@ and ag.where convert a list operand like ag.tensor too."""
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert ([[1.0, 0.0], [0.0, 1.0]] @ x).dtype == np.float32
+    assert (x @ [1.0, 1.0]).dtype == np.float32
+    assert ag.where(x > 2, x, [0.5, 0.5]).dtype == np.float32
+
+
+def test_numpy_scalar_operand_follows_numpy():
+    """numpy scalars are strong under NEP 50: np.float64 upcasts float32; Python floats do not."""
+    x = ag.tensor([1.0, 2.0])
+    assert (x * np.float64(2.0)).dtype == np.float64
+    assert (x * 2.0).dtype == np.float32 and (x * 2).dtype == np.float32
+
+
+def test_list_operand_holding_grad_tensors_is_refused():
+    """A list of tensors that require grad as an operand would drop their graph: refused."""
+    w = ag.tensor(1.0, requires_grad=True)
+    x = ag.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="ag.stack"):
+        x + [w, w]
+    with ag.no_grad():
+        assert (x + [w, w]).dtype == np.float32

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .tensor import Tensor, get_default_dtype
+from .tensor import Tensor, _to_array, get_default_dtype
 
 __all__ = ["zeros", "ones", "full", "arange", "eye", "zeros_like", "ones_like",
            "randn", "rand", "manual_seed", "as_generator"]
@@ -86,13 +86,13 @@ def ones(*shape: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
 
 
 def full(shape: Any, fill_value: float, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """A tensor filled with ``fill_value``.
+    """A tensor filled with ``fill_value``; ``shape`` is an int (Python or numpy) or a sequence.
 
     >>> import autograd_lite as ag
     >>> ag.full((2,), 7.0)
     tensor([7., 7.], dtype=float32)
     """
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(n) for n in shape)
     data = np.full(shape, fill_value, _float(dtype))
     return Tensor._wrap(data).requires_grad_(requires_grad)
 
@@ -123,25 +123,40 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return Tensor._wrap(np.eye(n, m, dtype=_float(dtype))).requires_grad_(requires_grad)
 
 
+def _like(x: Any) -> np.ndarray | np.generic:
+    """The array whose shape and dtype a ``*_like`` factory copies.
+
+    Tensors and ndarrays give their own; anything else (a list, a Python number)
+    is converted as ``ag.tensor`` would, so ``[1.0]`` means the default dtype.
+    """
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (np.ndarray, np.generic)):
+        return x
+    return _to_array(x, None)
+
+
 def zeros_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Zeros with the shape (and dtype) of ``x``.
+    """Zeros with the shape (and dtype) of ``x``; a list converts like ``ag.tensor``.
 
     >>> import autograd_lite as ag
     >>> ag.zeros_like(ag.ones((2,), dtype="float64")).dtype
     dtype('float64')
+    >>> ag.zeros_like([1.0, 2.0]).dtype
+    dtype('float32')
     """
-    data = np.zeros_like(np.asarray(x), dtype=dtype)
+    data = np.zeros_like(_like(x), dtype=dtype)
     return Tensor._wrap(data).requires_grad_(requires_grad)
 
 
 def ones_like(x: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """Ones with the shape (and dtype) of ``x``.
+    """Ones with the shape (and dtype) of ``x``; a list converts like ``ag.tensor``.
 
     >>> import autograd_lite as ag
     >>> ag.ones_like(ag.zeros((1, 2)))
     tensor([[1., 1.]], dtype=float32)
     """
-    data = np.ones_like(np.asarray(x), dtype=dtype)
+    data = np.ones_like(_like(x), dtype=dtype)
     return Tensor._wrap(data).requires_grad_(requires_grad)
 
 

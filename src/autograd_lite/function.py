@@ -63,6 +63,10 @@ class _FunctionOp:
         self.formula = fn.formula
         self.latex = fn.latex
 
+    def free(self) -> None:
+        """Let go of what forward saved (called when backward frees the graph)."""
+        self.ctx.saved_tensors = ()
+
     def backward_node(self, node: autograd.Node, g: Any, needs: tuple[bool, ...],
                       create_graph: bool) -> list[Any]:
         if create_graph:
@@ -98,8 +102,10 @@ class Function:
 
     ``forward(ctx, *inputs)`` receives ndarrays (Tensors are unwrapped, other
     arguments passed as they are) and returns an ndarray; ``backward(ctx,
-    grad)`` returns one gradient per input. Set ``formula``/``latex`` to have
-    the derivative shown in graphs. Call it as ``MyFunction.apply(x, ...)``.
+    grad)`` returns one gradient per input. Only a floating-point output is
+    recorded: a bool or integer output never requires grad and has no node.
+    Set ``formula``/``latex`` to have the derivative shown in graphs. Call it
+    as ``MyFunction.apply(x, ...)``.
     """
 
     formula: ClassVar[tuple[str, ...]] = ("custom Function",)
@@ -119,7 +125,8 @@ class Function:
         ctx = FunctionCtx(needs)
         arrays = [a.data if isinstance(a, Tensor) else a for a in args]
         data = np.asarray(cls.forward(ctx, *arrays))
-        record = autograd.is_grad_enabled() and any(needs)
+        # Only floating outputs have a gradient; bool/int results come back plain.
+        record = autograd.is_grad_enabled() and any(needs) and data.dtype.kind == "f"
         out = Tensor._wrap(data, record)
         if record:
             saved = tuple((a._vc, a._vc[0]) for a in args if isinstance(a, Tensor))

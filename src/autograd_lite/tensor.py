@@ -67,6 +67,35 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
     return arr
 
 
+def as_operand(value: Any, op: str = "operand") -> Any:
+    """A Python list or tuple operand as an ndarray made like ``tensor(value)``; others as is.
+
+    So ``[1.0, 2.0] + x`` uses the default float dtype, exactly as if the list
+    had been passed to ``ag.tensor`` (numpy would make it float64). Tensors,
+    ndarrays and numbers are returned unchanged: Python numbers stay numbers
+    (weak under NEP 50), numpy scalars and ndarrays follow numpy's promotion.
+    A list holding tensors that require grad is refused: converting it would
+    silently drop their graph.
+
+    >>> as_operand([1.0, 2.0]).dtype, as_operand((1, 2)).dtype, as_operand(2.0)
+    (dtype('float32'), dtype('int64'), 2.0)
+    """
+    if type(value) is not list and type(value) is not tuple:
+        return value
+    if _autograd.is_grad_enabled() and _holds_grad_tensor(value):
+        raise TypeError(f"{op}: a list operand holding tensors that require grad would "
+                        "drop their graph; join them first with ag.stack([...])")
+    return _to_array(value, None)
+
+
+def _holds_grad_tensor(value: Any) -> bool:
+    if isinstance(value, Tensor):
+        return value.requires_grad
+    if isinstance(value, (list, tuple)):
+        return any(_holds_grad_tensor(v) for v in value)
+    return False
+
+
 class _RemovableHandle:
     """Returned by ``register_hook``; ``.remove()`` unregisters the hook."""
 
@@ -83,7 +112,12 @@ class Tensor:
 
     ``Tensor(data, requires_grad=False, dtype=None, name=None)``: Python floats
     become the default dtype (float32), ndarrays keep theirs, the data is
-    copied. Only floating-point tensors can require grad.
+    copied. Only real floating-point tensors can require grad.
+
+    Operands of operators and elementwise ops: a Python float or int never
+    upcasts (``x * 2.0`` stays float32, NEP 50); numpy scalars and ndarrays
+    follow numpy (``x * np.float64(2.0)`` is float64); a Python list or tuple
+    converts like ``ag.tensor`` (``[1.0, 2.0] + x`` stays float32).
 
     >>> w = Tensor([1.0, 2.0], requires_grad=True, name="w")
     >>> w
@@ -245,12 +279,16 @@ class Tensor:
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
-        """Start (or stop) recording operations on this leaf; returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        """Start (or stop) recording operations on this leaf; returns self.
+
+        Only real floating dtypes (float16/32/64) can require grad.
+        """
+        if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
-                f"requires_grad: only floating-point tensors can require grad, this one is "
-                f"{self.dtype}. Convert it first, e.g. ag.tensor(data, dtype='float32') or "
-                "x.float()")
+                f"requires_grad: only real floating-point tensors can require grad, this one "
+                f"is {self.dtype}. Convert it first, e.g. ag.tensor(data, dtype='float32') or "
+                "x.float()" + (" (complex gradients are not supported: the vjps do not "
+                               "conjugate)" if self.data.dtype.kind == "c" else ""))
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad_: this tensor was made by an op; use .detach() "
                                "to get a tensor that does not require grad")
@@ -349,7 +387,7 @@ class Tensor:
 
     def __setitem__(self, index: Any, value: Any) -> None:
         self._check_inplace("x[i] = v", value)
-        self.data[_ops.normalize_index(index)] = (
+        self.data[_ops.normalize_index(index, copy=False)] = (
             value.data if isinstance(value, Tensor) else value)
         self._vc[0] += 1
 
@@ -405,10 +443,10 @@ class Tensor:
         return _ops.pow(other, self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return _ops.matmul(self, other)
+        return _ops.matmul(self, as_operand(other, "matmul"))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return _ops.matmul(other, self)
+        return _ops.matmul(as_operand(other, "matmul"), self)
 
     def __neg__(self) -> Tensor:
         return _ops.neg(self)
@@ -502,14 +540,14 @@ class Tensor:
     def logsumexp(self, axis: Any = None, keepdims: bool = False) -> Tensor:
         return _ops.logsumexp(self, axis, keepdims)
 
-    def softmax(self, axis: int = -1) -> Tensor:
+    def softmax(self, axis: int | tuple[int, ...] | None = -1) -> Tensor:
         return _ops.softmax(self, axis)
 
-    def log_softmax(self, axis: int = -1) -> Tensor:
+    def log_softmax(self, axis: int | tuple[int, ...] | None = -1) -> Tensor:
         return _ops.log_softmax(self, axis)
 
     def matmul(self, other: Any) -> Tensor:
-        return _ops.matmul(self, other)
+        return _ops.matmul(self, as_operand(other, "matmul"))
 
     def reshape(self, *shape: Any) -> Tensor:
         return _ops.reshape(self, *shape)

@@ -2,6 +2,9 @@
 
 Each op is registered once (forward, vjp, formula); the functions below are
 the public spelling. All broadcast like numpy; the engine unbroadcasts grads.
+A Python list or tuple operand converts like ``ag.tensor`` (so ``[1.0, 2.0]``
+is the default float dtype); Python numbers never upcast; numpy scalars and
+ndarrays follow numpy's promotion.
 
 >>> import autograd_lite as ag
 >>> x = ag.tensor([-1.0, 0.5, 2.0], requires_grad=True)
@@ -12,15 +15,20 @@ tensor([0.1966, 0.235 , 0.105 ], dtype=float32)
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
 
 from ..autograd import apply
 from ..registry import VjpContext, register
-from ..tensor import Tensor
+from ..tensor import Tensor, as_operand
 
-Operand = Tensor | np.ndarray | float | int
+Operand = Tensor | np.ndarray | float | int | list[Any] | tuple[Any, ...]
+
+
+def _operands(name: str, *values: Any) -> tuple[Any, ...]:
+    return tuple(as_operand(v, name) for v in values)
 
 
 # ---------------------------------------------------------------- arithmetic
@@ -49,10 +57,23 @@ def _neg_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     return (-g,)
 
 
+def _where_zero(xp: Any, v: Any, fill: float) -> Any:
+    """``v`` with its zeros replaced by ``fill`` (numbers stay numbers, keeping NEP 50)."""
+    if isinstance(v, numbers.Number):
+        return fill if v == 0 else v
+    return xp.where(v == 0, fill, v)
+
+
 def _pow_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
+    # At a zero base the textbook formulas give 0 * inf = nan. Like ag.Value:
+    # d(a**0)/da = 0 (b * a**(b - 1) with the exponent made safe at b = 0) and
+    # d(0**b)/db = 0 (ln a evaluated at 1 instead of 0). Only the inputs are
+    # replaced, never the results, so under create_graph no nan leaks into
+    # second derivatives either.
     a, b = ctx.inputs
-    ga = g * b * a ** (b - 1) if ctx.needs[0] else None
-    gb = g * ctx.out * ctx.xp.log(a) if ctx.needs[1] else None
+    xp = ctx.xp
+    ga = g * b * a ** (_where_zero(xp, b, 1.0) - 1) if ctx.needs[0] else None
+    gb = g * ctx.out * xp.log(_where_zero(xp, a, 1.0)) if ctx.needs[1] else None
     return ga, gb
 
 
@@ -75,7 +96,7 @@ DIV = register("div", np.divide, _div_vjp, symbol="÷", n_inputs=2,
 NEG = register("neg", np.negative, _neg_vjp, symbol="−x", saves="",
                formula="∂(−x)/∂x = −1", latex=r"\frac{\partial (-x)}{\partial x} = -1")
 POW = register("pow", np.power, _pow_vjp, symbol="^", n_inputs=2, saves="both",
-               formula=("∂(aᵇ)/∂a = b·aᵇ⁻¹", "∂(aᵇ)/∂b = aᵇ·ln a"),
+               formula=("∂(aᵇ)/∂a = b·aᵇ⁻¹ (0 where b = 0)", "∂(aᵇ)/∂b = aᵇ·ln a (0 where a = 0)"),
                latex=(r"\frac{\partial a^b}{\partial a} = b\,a^{b-1}",
                       r"\frac{\partial a^b}{\partial b} = a^b \ln a"))
 
@@ -87,7 +108,7 @@ def add(a: Operand, b: Operand) -> Tensor:
     >>> ag.add(ag.tensor([1.0, 2.0]), 1.0)
     tensor([2., 3.], dtype=float32)
     """
-    return apply(ADD, (a, b), {})
+    return apply(ADD, _operands("add", a, b), {})
 
 
 def sub(a: Operand, b: Operand) -> Tensor:
@@ -97,7 +118,7 @@ def sub(a: Operand, b: Operand) -> Tensor:
     >>> ag.sub(1.0, ag.tensor([1.0, 2.0]))
     tensor([ 0., -1.], dtype=float32)
     """
-    return apply(SUB, (a, b), {})
+    return apply(SUB, _operands("sub", a, b), {})
 
 
 def mul(a: Operand, b: Operand) -> Tensor:
@@ -107,7 +128,7 @@ def mul(a: Operand, b: Operand) -> Tensor:
     >>> ag.mul(ag.tensor([1.0, 2.0]), 3.0)
     tensor([3., 6.], dtype=float32)
     """
-    return apply(MUL, (a, b), {})
+    return apply(MUL, _operands("mul", a, b), {})
 
 
 def div(a: Operand, b: Operand) -> Tensor:
@@ -117,7 +138,7 @@ def div(a: Operand, b: Operand) -> Tensor:
     >>> ag.div(ag.tensor([1.0, 2.0]), 4.0)
     tensor([0.25, 0.5 ], dtype=float32)
     """
-    return apply(DIV, (a, b), {})
+    return apply(DIV, _operands("div", a, b), {})
 
 
 def neg(x: Operand) -> Tensor:
@@ -127,17 +148,18 @@ def neg(x: Operand) -> Tensor:
     >>> ag.neg(ag.tensor([1.0]))
     tensor([-1.], dtype=float32)
     """
-    return apply(NEG, (x,), {})
+    return apply(NEG, _operands("neg", x), {})
 
 
 def pow(a: Operand, b: Operand) -> Tensor:
-    """``a ** b``; both may be tensors (d/db needs a > 0).
+    """``a ** b``; both may be tensors (d/db is real for a > 0; at a = 0 it is 0, and
+    d/da at b = 0 is 0, as for ``ag.Value``).
 
     >>> import autograd_lite as ag
     >>> ag.pow(2.0, ag.tensor([3.0]))
     tensor([8.], dtype=float32)
     """
-    return apply(POW, (a, b), {})
+    return apply(POW, _operands("pow", a, b), {})
 
 
 # ---------------------------------------------------------------- unary math
@@ -233,7 +255,7 @@ def abs(x: Operand) -> Tensor:
     >>> ag.abs(ag.tensor([-2.0, 3.0]))
     tensor([2., 3.], dtype=float32)
     """
-    return apply(ABS, (x,), {})
+    return apply(ABS, _operands("abs", x), {})
 
 
 def exp(x: Operand) -> Tensor:
@@ -243,7 +265,7 @@ def exp(x: Operand) -> Tensor:
     >>> ag.exp(ag.tensor([0.0]))
     tensor([1.], dtype=float32)
     """
-    return apply(EXP, (x,), {})
+    return apply(EXP, _operands("exp", x), {})
 
 
 def log(x: Operand) -> Tensor:
@@ -253,7 +275,7 @@ def log(x: Operand) -> Tensor:
     >>> ag.log(ag.tensor([1.0]))
     tensor([0.], dtype=float32)
     """
-    return apply(LOG, (x,), {})
+    return apply(LOG, _operands("log", x), {})
 
 
 def sqrt(x: Operand) -> Tensor:
@@ -263,7 +285,7 @@ def sqrt(x: Operand) -> Tensor:
     >>> ag.sqrt(ag.tensor([4.0]))
     tensor([2.], dtype=float32)
     """
-    return apply(SQRT, (x,), {})
+    return apply(SQRT, _operands("sqrt", x), {})
 
 
 def tanh(x: Operand) -> Tensor:
@@ -273,7 +295,7 @@ def tanh(x: Operand) -> Tensor:
     >>> ag.tanh(ag.tensor([0.0]))
     tensor([0.], dtype=float32)
     """
-    return apply(TANH, (x,), {})
+    return apply(TANH, _operands("tanh", x), {})
 
 
 def sigmoid(x: Operand) -> Tensor:
@@ -283,7 +305,7 @@ def sigmoid(x: Operand) -> Tensor:
     >>> ag.sigmoid(ag.tensor([0.0, 1000.0, -1000.0]))
     tensor([0.5, 1. , 0. ], dtype=float32)
     """
-    return apply(SIGMOID, (x,), {})
+    return apply(SIGMOID, _operands("sigmoid", x), {})
 
 
 def relu(x: Operand) -> Tensor:
@@ -293,7 +315,7 @@ def relu(x: Operand) -> Tensor:
     >>> ag.relu(ag.tensor([-1.0, 2.0]))
     tensor([0., 2.], dtype=float32)
     """
-    return apply(RELU, (x,), {})
+    return apply(RELU, _operands("relu", x), {})
 
 
 def leaky_relu(x: Operand, negative_slope: float = 0.01) -> Tensor:
@@ -303,7 +325,7 @@ def leaky_relu(x: Operand, negative_slope: float = 0.01) -> Tensor:
     >>> ag.leaky_relu(ag.tensor([-1.0, 2.0]), 0.1)
     tensor([-0.1,  2. ], dtype=float32)
     """
-    return apply(LEAKY_RELU, (x,), {"negative_slope": negative_slope})
+    return apply(LEAKY_RELU, _operands("leaky_relu", x), {"negative_slope": negative_slope})
 
 
 def clip(x: Operand, min: Any = None, max: Any = None) -> Tensor:
@@ -315,7 +337,7 @@ def clip(x: Operand, min: Any = None, max: Any = None) -> Tensor:
     """
     if min is None and max is None:
         raise ValueError("clip: give at least one of min and max")
-    return apply(CLIP, (x,), {"lo": min, "hi": max})
+    return apply(CLIP, _operands("clip", x), {"lo": min, "hi": max})
 
 
 # ---------------------------------------------------------------- binary choice
@@ -370,7 +392,7 @@ def maximum(a: Operand, b: Operand) -> Tensor:
     >>> ag.maximum(ag.tensor([1.0, 5.0]), 3.0)
     tensor([3., 5.], dtype=float32)
     """
-    return apply(MAXIMUM, (a, b), {})
+    return apply(MAXIMUM, _operands("maximum", a, b), {})
 
 
 def minimum(a: Operand, b: Operand) -> Tensor:
@@ -380,7 +402,7 @@ def minimum(a: Operand, b: Operand) -> Tensor:
     >>> ag.minimum(ag.tensor([1.0, 5.0]), 3.0)
     tensor([1., 3.], dtype=float32)
     """
-    return apply(MINIMUM, (a, b), {})
+    return apply(MINIMUM, _operands("minimum", a, b), {})
 
 
 def where(condition: Any, a: Operand, b: Operand) -> Tensor:
@@ -397,7 +419,7 @@ def where(condition: Any, a: Operand, b: Operand) -> Tensor:
     if condition.dtype != np.bool_:
         raise TypeError(f"where: the condition must be boolean, not {condition.dtype}; "
                         "compare first, e.g. ag.where(x > 0, x, 0)")
-    return apply(WHERE, (condition, a, b), {})
+    return apply(WHERE, (condition, *_operands("where", a, b)), {})
 
 
 # ---------------------------------------------------------------- casts
@@ -413,14 +435,15 @@ COPY = register("copy", np.array, _astype_vjp, symbol="copy", saves="",
 
 
 def astype(x: Tensor, dtype: Any) -> Tensor:
-    """Cast to ``dtype``; the gradient is cast back.
+    """Cast to ``dtype``; the gradient is cast back. A tensor that requires grad
+    can only be cast to a real floating dtype.
 
     >>> import autograd_lite as ag
     >>> ag.ops.astype(ag.tensor([1.5]), "float64").dtype
     dtype('float64')
     """
     dtype = np.dtype(dtype)
-    if isinstance(x, Tensor) and x.requires_grad and dtype.kind not in "fc":
+    if isinstance(x, Tensor) and x.requires_grad and dtype.kind != "f":
         raise TypeError(f"astype: cannot cast a tensor that requires grad to {dtype}; "
                         "detach() it first")
     return apply(ASTYPE, (x,), {"dtype": dtype})

@@ -202,8 +202,20 @@ def logsumexp(x: Any, axis: Axis = None, keepdims: bool = False) -> Tensor:
 def var(x: Any, axis: Axis = None, keepdims: bool = False, ddof: int = 0) -> Tensor:
     """Variance over ``axis`` (``ddof=1`` for the unbiased estimate).
 
+    ``ddof`` must be smaller than the number of reduced elements (numpy would
+    return inf or nan with a warning; this is a ValueError instead).
+
     >>> import autograd_lite as ag
     >>> ag.var(ag.tensor([1.0, 2.0, 3.0, 4.0]))
     tensor(1.25, dtype=float32)
+    >>> ag.var(ag.tensor([1.0, 2.0, 3.0]), ddof=3)
+    Traceback (most recent call last):
+    ...
+    ValueError: var: ddof=3 leaves no degrees of freedom over 3 elements
     """
-    return _reduce(VAR, x, axis, keepdims, ddof=int(ddof))
+    ddof = int(ddof)
+    shape = np.shape(x.data if isinstance(x, Tensor) else x)
+    n = _count(shape, normalize_axis(axis, len(shape), "var"))
+    if ddof >= n:
+        raise ValueError(f"var: ddof={ddof} leaves no degrees of freedom over {n} elements")
+    return _reduce(VAR, x, axis, keepdims, ddof=ddof)

@@ -117,7 +117,7 @@ def reshape(x: Any, *shape: Any) -> Tensor:
 
 
 def transpose(x: Any, *axes: Any) -> Tensor:
-    """Permute axes (reverse them by default).
+    """Permute axes (reverse them by default); each axis must be in ``[-ndim, ndim)``.
 
     >>> import autograd_lite as ag
     >>> ag.transpose(ag.zeros((2, 3, 4)), 2, 0, 1).shape
@@ -125,11 +125,16 @@ def transpose(x: Any, *axes: Any) -> Tensor:
     """
     perm: tuple[int, ...] | None = _shape_arg(axes) if axes and axes[0] is not None else None
     if perm is not None:
-        ndim = len(_shape_of(x))
-        if sorted(a % ndim for a in perm) != list(range(ndim)) or len(perm) != ndim:
-            raise ValueError(f"transpose: axes {perm} are not a permutation of the "
-                             f"{ndim} axes of a tensor of shape {_shape_of(x)}")
-        perm = tuple(a % ndim for a in perm)
+        shape = _shape_of(x)
+        ndim = len(shape)
+        try:
+            perm = tuple(normalize_axis(a, ndim, "transpose")[0] for a in perm)
+        except ValueError as e:
+            raise ValueError(f"transpose: axes {_shape_arg(axes)} do not fit a tensor of shape "
+                             f"{shape}: {str(e).removeprefix('transpose: ')}") from None
+        if sorted(perm) != list(range(ndim)):
+            raise ValueError(f"transpose: axes {_shape_arg(axes)} are not a permutation of the "
+                             f"{ndim} axes of a tensor of shape {shape}")
     return apply(TRANSPOSE, (x,), {"axes": perm})
 
 
@@ -205,18 +210,24 @@ def flatten(x: Any, start_axis: int = 0) -> Tensor:
 
 # ---------------------------------------------------------------- indexing
 
-def normalize_index(index: Any) -> Any:
-    """Turn Tensors and lists inside an index into ndarrays; keep slices and ints.
+def normalize_index(index: Any, copy: bool = True) -> Any:
+    """Turn Tensors, ndarrays and lists inside an index into ndarrays; keep slices and ints.
 
-    >>> normalize_index([0, 2])
+    With ``copy=True`` (the default, what indexing uses) every array is a fresh
+    copy, so a recorded op owns its index: changing the caller's index tensor
+    or ndarray afterwards cannot change the gradient. ``copy=False`` shares
+    them (enough for ``x[i] = v``, which records nothing).
+
+    >>> i = np.array([0, 2])
+    >>> j = normalize_index(i); i += 1; j
     array([0, 2])
     """
     if isinstance(index, tuple):
-        return tuple(normalize_index(i) for i in index)
+        return tuple(normalize_index(i, copy) for i in index)
     if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, list):
-        return np.asarray(index)
+        index = index.data
+    if isinstance(index, (np.ndarray, list)):
+        return np.array(index, copy=True) if copy else np.asarray(index)
     return index
 
 
@@ -254,6 +265,9 @@ INDEX_ADD = register("index_add", _index_add_forward, _index_add_vjp, symbol="sc
 def getitem(x: Any, index: Any) -> Tensor:
     """``x[index]`` with slices, ints, integer arrays and boolean masks.
 
+    Index arrays (Tensors, ndarrays, lists) are copied, so the recorded op owns
+    them; a bad index is an IndexError naming the index and the shape.
+
     >>> import autograd_lite as ag
     >>> x = ag.arange(6.0).reshape(2, 3)
     >>> ag.ops.getitem(x, (slice(None), [0, 2]))
@@ -262,11 +276,10 @@ def getitem(x: Any, index: Any) -> Tensor:
     """
     index = normalize_index(index)
     try:
-        np.empty(_shape_of(x), dtype=np.bool_)[index]
+        return apply(GETITEM, (x,), {"index": index})
     except IndexError as e:
         raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape "
                          f"{_shape_of(x)}: {e}") from None
-    return apply(GETITEM, (x,), {"index": index})
 
 
 # ---------------------------------------------------------------- join and split
@@ -309,13 +322,20 @@ def _check_join(name: str, tensors: Sequence[Any], axis: int, new_axis: bool) ->
     return axis
 
 
-def concatenate(tensors: Sequence[Any], axis: int = 0) -> Tensor:
-    """Join tensors along an existing axis.
+def concatenate(tensors: Sequence[Any], axis: int | None = 0) -> Tensor:
+    """Join tensors along an existing axis; ``axis=None`` ravels each one first (numpy's rule).
 
     >>> import autograd_lite as ag
     >>> ag.concatenate([ag.zeros((2, 3)), ag.ones((1, 3))]).shape
     (3, 3)
+    >>> ag.concatenate([ag.zeros((2, 2)), ag.ones(3)], axis=None).shape
+    (7,)
     """
+    if axis is None:
+        if len(tensors) == 0:
+            raise ValueError("concatenate: needs at least one tensor")
+        tensors = [reshape(t, -1) for t in tensors]  # differentiable ravel
+        axis = 0
     axis = _check_join("concatenate", tensors, axis, new_axis=False)
     return apply(CONCATENATE, tuple(tensors), {"axis": axis})
 
@@ -332,7 +352,8 @@ def stack(tensors: Sequence[Any], axis: int = 0) -> Tensor:
 
 
 def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
-    """Split into equal sections or at given indices, like ``numpy.split``.
+    """Split into equal sections or at given indices, like ``numpy.split``
+    (a size-0 axis splits into that many empty sections).
 
     >>> import autograd_lite as ag
     >>> [t.shape for t in ag.split(ag.zeros((6, 2)), [1, 4])]
@@ -346,7 +367,8 @@ def split(x: Any, indices_or_sections: Any, axis: int = 0) -> list[Tensor]:
         if sections <= 0 or n % sections:
             raise ValueError(f"split: axis {axis} of size {n} cannot be split into "
                              f"{sections} equal sections; pass split indices instead")
-        bounds = list(range(0, n + 1, n // sections))
+        step = n // sections  # 0 for an empty axis: `sections` empty parts, as numpy
+        bounds = [i * step for i in range(sections + 1)]
     else:
         bounds = [0, *[int(i) for i in indices_or_sections], n]
     lead = (slice(None),) * axis
