@@ -112,3 +112,16 @@ def test_jacobian_needs_a_single_argnum() -> None:
     """jacobian(f, argnums=(0, 1)) is refused with a message, not an unpacking error."""
     with pytest.raises(TypeError, match="argnums must be one int"):
         ag.jacobian(lambda a, b: a * b, argnums=(0, 1))
+
+
+def test_an_op_whose_result_is_complex_cannot_require_grad() -> None:
+    """Mixing a tensor that requires grad with complex data is refused, not silently wrong."""
+    x = ag.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match="mul: the result is complex128"):
+        x * np.array([1j])
+
+
+def test_transforms_refuse_complex_arguments() -> None:
+    """ag.grad of a complex argument says only real floats can be differentiated."""
+    with pytest.raises(TypeError, match="grad: argument 0 is complex"):
+        ag.grad(lambda z: (z * z).sum())(np.array([1 + 1j]))

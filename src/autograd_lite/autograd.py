@@ -292,6 +292,11 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     if type(data) is not np.ndarray:
         data = np.asarray(data)
     needs_grad = any_requires_grad and _state.grad_enabled
+    if needs_grad and data.dtype.kind != "f":
+        raise TypeError(
+            f"{op.name}: the result is {data.dtype}, which cannot carry a gradient (only real "
+            "floating-point tensors can). Keep the operands real floats, or detach() the "
+            "tensor that requires grad first.")
     out = Tensor._wrap(data, needs_grad)
     if op.view:
         source = inputs[0]

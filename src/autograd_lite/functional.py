@@ -68,7 +68,10 @@ def _prepare(args: Sequence[Any], argnums: ArgNums, fname: str) -> tuple[list[An
             t = a
         else:
             data = Tensor(a).data  # copies; Python numbers get the default dtype
-            if data.dtype.kind not in "fc":
+            if data.dtype.kind == "c":
+                raise TypeError(f"{fname}: argument {i} is complex ({data.dtype}); only real "
+                                "floating-point arguments can be differentiated")
+            if data.dtype.kind != "f":
                 data = data.astype(get_default_dtype())
             t = Tensor._wrap(data, True)
         args[i] = t
