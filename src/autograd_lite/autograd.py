@@ -303,15 +303,17 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         if isinstance(source, Tensor) and np.may_share_memory(data, source.data):
             out._vc = source._vc  # a view shares its base's version counter
     if needs_grad:
-        input_versions = [(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)]
         if op.saves_output:
-            saved = input_versions if op.saves_inputs else []
-            saved.append((out._vc, 0))
+            input_versions = [(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)]
+            saved = input_versions + [(out._vc, 0)] if op.saves_inputs else [(out._vc, 0)]
             out._node = Node(op, inputs, params, data, tuple(saved), _state.scope,
                              graph_versions=tuple(input_versions))
-        else:
+        elif op.saves_inputs:
             out._node = Node(op, inputs, params, None,
-                             tuple(input_versions) if op.saves_inputs else (), _state.scope)
+                             tuple([(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)]),
+                             _state.scope)
+        else:
+            out._node = Node(op, inputs, params, None, (), _state.scope)
     if _state.anomaly:
         _check_forward(op.name, out, data)
     return out

@@ -28,7 +28,11 @@ Operand = Tensor | np.ndarray | float | int | list[Any] | tuple[Any, ...]
 
 
 def _operands(name: str, *values: Any) -> tuple[Any, ...]:
-    return tuple(as_operand(v, name) for v in values)
+    """The operands, with Python lists/tuples converted like ``ag.tensor`` (rare: checked cheaply)."""
+    for v in values:
+        if type(v) is list or type(v) is tuple:
+            return tuple(as_operand(v, name) for v in values)
+    return values
 
 
 # ---------------------------------------------------------------- arithmetic
