@@ -24,6 +24,7 @@ are referred to by index), so it can be saved without pickle.
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 import numbers
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -85,7 +86,7 @@ def _plain(value: Any) -> Any:
 
 # ---------------------------------------------------------------- base class
 
-class Optimizer:
+class Optimizer(ABC):
     """Base class: parameter groups, ``zero_grad``, ``step`` and the state dict.
 
     ``params`` is an iterable of Tensors (one group) or of dicts, each with
@@ -126,9 +127,9 @@ class Optimizer:
             self.add_param_group(group)
 
     # ------------------------------------------------------------ groups
+    @abstractmethod
     def _check(self, options: Mapping[str, Any], where: str) -> dict[str, Any]:
         """Validated, normalised hyperparameters (everything but "params")."""
-        raise NotImplementedError
 
     def add_param_group(self, group: Mapping[str, Any]) -> None:
         """Add a group of parameters with its own hyperparameters (others: the defaults).
@@ -240,10 +241,10 @@ class Optimizer:
                 self._update(data, g, state, options)
                 p._vc[0] += 1
 
+    @abstractmethod
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],
                 options: dict[str, Any]) -> None:
         """Update ``p`` in place from its gradient ``g``, its state and the group options."""
-        raise NotImplementedError
 
     def _buffer(self, p: np.ndarray, slot: int) -> np.ndarray:
         """Scratch space shaped like ``p``: a view of one buffer per (dtype, slot), sized

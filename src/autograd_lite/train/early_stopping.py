@@ -16,6 +16,7 @@ answers whether to stop; ``reason`` then says why. Its state is plain data
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from typing import Any
 
 from .history import METRICS, EpochRecord
@@ -23,7 +24,7 @@ from .history import METRICS, EpochRecord
 __all__ = ["EarlyStopping", "RelativeChange", "Patience"]
 
 
-class EarlyStopping:
+class EarlyStopping(ABC):
     """Base of the rules: watches one metric of ``EpochRecord`` (``METRICS``)."""
 
     def __init__(self, metric: str) -> None:
@@ -40,17 +41,17 @@ class EarlyStopping:
                              "validation split); pass val=... to fit, or watch a train_ metric")
         return float(value)
 
+    @abstractmethod
     def update(self, record: EpochRecord) -> bool:
         """Take the next epoch's record; True when training should stop."""
-        raise NotImplementedError
 
+    @abstractmethod
     def state_dict(self) -> dict[str, Any]:
         """The rule's progress as plain data (for checkpoints)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a ``state_dict()``."""
-        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.metric!r})"
