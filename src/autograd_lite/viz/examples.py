@@ -11,7 +11,7 @@ as Tensors (``kind="tensor"``) or scalar ``Value``s (``kind="value"``);
 >>> sorted(nodes)[:6]
 ['L', 'b1', 'b2', 'e', 'u1', 'u2']
 >>> round(loss.data, 4), nodes["u3"].label
-(0.1047, 'u3')
+(0.3779, 'u3')
 """
 
 from __future__ import annotations
