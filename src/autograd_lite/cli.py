@@ -1,5 +1,8 @@
 """The command line: ``autograd-lite train ...`` (also ``python -m autograd_lite train ...``).
 
+Subcommands: ``train`` (train and evaluate an MLP) and ``graph`` (draw a
+backward graph to a file; see ``autograd_lite.viz.cli``).
+
 Every ``train`` flag is a ``TrainConfig`` field (``--batch-size`` sets
 ``batch_size``); ``--config FILE.toml`` reads the fields from a file first and
 flags override it, and the merged settings are validated once. Bad flags and
@@ -148,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "--epochs may be larger)")
     run.add_argument("--quiet", action="store_true",
                      help="no progress bar or per-epoch table; only the final summary")
+    from .viz.cli import add_graph_parser  # the graph subcommand lives with viz
+    add_graph_parser(commands)
     return parser
 
 
@@ -289,6 +294,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
+        if args.command == "graph":
+            from .viz.cli import run_graph
+            return run_graph(args, args.command_parser)
         return _train(args, args.command_parser)
     except SystemExit as e:  # argparse's own exits: --help, --version, usage errors (2)
         return e.code if isinstance(e.code, int) else 1
