@@ -19,11 +19,13 @@ _EXPORTS = {
     "draw_graph": "draw",
     "make_dot": "draw",
     "trace": "draw",
-    "explain": "explain",
-    "Explanation": "explain",
-    "steps": "steps",
-    "Step": "steps",
+    "explain": "explanation",
+    "Explanation": "explanation",
+    "steps": "step_through",
+    "Step": "step_through",
 }
+# No module may be named like a public name: importing a submodule sets the package
+# attribute of that name to the module, which would hide the function.
 
 __all__ = sorted(_EXPORTS)
 

@@ -367,8 +367,10 @@ _ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307":
 def latex_name(name: str) -> str:
     """A node name as LaTeX: ``'u5'`` -> ``'u_{5}'``, ``'ŷ'`` -> ``'\\hat{y}'``.
 
-    >>> latex_name("u5"), latex_name("ŷ"), latex_name("σ"), latex_name("fc1.weight")
-    ('u_{5}', '\\\\hat{y}', '\\\\sigma', '\\\\mathrm{fc1.weight}')
+    >>> print(latex_name("u5"), latex_name("ŷ"), latex_name("σ"), latex_name("fc1.weight"))
+    u_{5} \\hat{y} \\sigma \\mathrm{fc}1.\\mathrm{weight}
+    >>> print(latex_name("ln(1−ŷ)"), latex_name("e²"))
+    \\mathrm{ln}(1-\\hat{y}) e^{2}
     """
     if re.fullmatch(r"[-+]?[\d.]+(e[-+]?\d+)?", name):
         return name  # a constant operand
@@ -378,20 +380,33 @@ def latex_name(name: str) -> str:
     return _latex_word(name)
 
 
+_SYMBOLS = {"²": "^{2}", "³": "^{3}", "−": "-", "·": r"\cdot ", " ": r"\,", "_": r"\_",
+            "%": r"\%", "#": r"\#", "&": r"\&", "$": r"\$", "{": r"\{", "}": r"\}", "^": r"\hat{}",
+            "~": r"\sim ", "\\": r"\backslash "}
+
+
 def _latex_word(word: str) -> str:
+    """Letters, Greek and accents as math; runs of two or more Latin letters upright."""
     parts: list[str] = []
+    run = ""
     for ch in unicodedata.normalize("NFD", word):
+        if ch.isascii() and ch.isalpha():
+            run += ch
+            continue
+        if run:
+            parts.append(run if len(run) == 1 else rf"\mathrm{{{run}}}")
+            run = ""
         if ch in _ACCENTS and parts:
             parts[-1] = f"{_ACCENTS[ch]}{{{parts[-1]}}}"
-        elif ch.isascii() and ch.isalpha():
-            parts.append(ch)
         elif unicodedata.name(ch, "").startswith("GREEK"):
             greek = unicodedata.name(ch).split()[-1].lower()
-            parts.append(f"\\{greek.capitalize() if ch.isupper() else greek}")
+            parts.append(f"\\{greek.capitalize() if ch.isupper() else greek} ")
+        elif ch in _SYMBOLS:
+            parts.append(_SYMBOLS[ch])
+        elif ch.isascii():
+            parts.append(ch)
         else:
-            parts = []
-            break
-    if parts and len(parts) == 1:
-        return parts[0]
-    escaped = re.sub(r"([_%#&${}])", r"\\\1", word).replace("^", r"\^{}").replace("~", r"\~{}")
-    return rf"\mathrm{{{escaped}}}"
+            parts.append(rf"\text{{{ch}}}")
+    if run:
+        parts.append(run if len(run) == 1 else rf"\mathrm{{{run}}}")
+    return "".join(parts).strip()
