@@ -11,7 +11,7 @@ registry with the operand names filled in (see :func:`fill`).
 >>> x = Value(2.0, label="x")
 >>> g = Graph.build(x * x + 1, what="doctest")
 >>> [g.names[k] for k in g.order]
-['x', 'u1', 'v1', 'u2']
+['x', 'u1', '1', 'u2']
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from ..registry import REGISTRY, Op, VjpContext, numpy_ns, unbroadcast
 from ..scalar import Value
 from ..tensor import Tensor
 
-__all__ = ["Graph", "GNode", "fill", "latex_name", "fmt"]
+__all__ = ["Graph", "GNode", "fill", "latex_name", "latex_operand", "operand", "fmt"]
 
 
 @dataclass(eq=False)
@@ -103,6 +103,7 @@ class Graph:
         self.what = what
         self.is_value = isinstance(root, Value)
         self.names = {k: n.name for k, n in nodes.items()}
+        self.numbered: set[int] = set()  # Value leaves named by their number
 
     # ------------------------------------------------------------ building
 
@@ -120,8 +121,10 @@ class Graph:
         else:
             raise TypeError(f"{what}: root must be an autograd_lite Tensor or Value, got "
                             f"{type(root).__name__}")
-        _assign_names(nodes, order, explicit)
-        return cls(root, nodes, order, root_key, what)
+        graph = cls(root, nodes, order, root_key, what)
+        graph.numbered = _assign_names(nodes, order, explicit)
+        graph.names = {k: n.name for k, n in nodes.items()}
+        return graph
 
     @staticmethod
     def key(obj: Any) -> int:
@@ -195,6 +198,13 @@ class Graph:
         k = id(obj) if self.is_value else self.key(obj)
         return k if k in self.nodes else None
 
+    def give_name(self, key: int) -> None:
+        """Name a Value leaf that was shown by its number (say, because it is ``wrt``)."""
+        if key in self.numbered:
+            self.numbered.discard(key)
+            name = _fresh("v", set(self.names.values()))
+            self.nodes[key].name = self.names[key] = name
+
     def input_name(self, n: GNode, slot: int) -> str:
         """The display name of input ``slot`` of ``n`` (a number for a constant operand)."""
         k = n.children[slot]
@@ -252,7 +262,7 @@ class Graph:
         """Formula variable -> operand name, for input ``slot``'s formula of node ``n``."""
         op = n.op
         texts = tuple(getattr(op, "formula", ()) or ())
-        names = latex_name if latex else (lambda s: s)
+        names = latex_operand if latex else operand
         table: dict[str, str] = {}
         out_var = next((v for v in map(_out_var, texts) if v), None)
         if out_var:
@@ -284,24 +294,50 @@ class Graph:
 
 # ---------------------------------------------------------------- names
 
-def _assign_names(nodes: dict[int, GNode], order: list[int], explicit: dict[int, str]) -> None:
-    """Give every node a name: params key, then name/label, then u1.. / v1.. in order."""
+def _assign_names(nodes: dict[int, GNode], order: list[int], explicit: dict[int, str]) -> set[int]:
+    """Give every node a name: params key, then name/label, then u1.. / v1.. in order.
+
+    An unlabelled Value leaf is named by its number (``1 - y`` reads ``1 − y``);
+    the keys so named are returned, so a caller can give one a real name.
+    """
     for n in nodes.values():
         n.name = explicit.get(id(n.obj), n.name)
+    numbers = {k for k, n in nodes.items()
+               if not n.name and n.is_leaf and isinstance(n.obj, Value)}
+    for k in numbers:
+        nodes[k].name = fmt(nodes[k].obj.data)
     taken = {n.name for n in nodes.values() if n.name}
-    counters = {"u": 0, "v": 0}
     for k in order:
         n = nodes[k]
-        if n.name:
-            continue
-        prefix = "v" if n.is_leaf else "u"
-        while True:
-            counters[prefix] += 1
-            candidate = f"{prefix}{counters[prefix]}"
-            if candidate not in taken:
-                break
-        n.name = candidate
-        taken.add(candidate)
+        if not n.name:
+            n.name = _fresh("v" if n.is_leaf else "u", taken)
+    return numbers
+
+
+def _fresh(prefix: str, taken: set[str]) -> str:
+    i = 1
+    while f"{prefix}{i}" in taken:
+        i += 1
+    taken.add(f"{prefix}{i}")
+    return f"{prefix}{i}"
+
+
+_SIMPLE = re.compile(r"[\w.]+|[\w.]+\((?:[^()]|\([^()]*\))*\)")
+
+
+def operand(name: str) -> str:
+    """``name`` as an operand in text: in parentheses unless it is one token.
+
+    >>> operand("u5"), operand("ln(1−ŷ)"), operand("1−ŷ"), operand("-0.5")
+    ('u5', 'ln(1−ŷ)', '(1−ŷ)', '(-0.5)')
+    """
+    return name if _SIMPLE.fullmatch(name) else f"({name})"
+
+
+def latex_operand(name: str) -> str:
+    r"""``name`` as a LaTeX operand: :func:`latex_name`, parenthesized unless one token."""
+    tex = latex_name(name)
+    return tex if _SIMPLE.fullmatch(name) else rf"\left({tex}\right)"
 
 
 _LETTERS = r"[^\W\d_]"

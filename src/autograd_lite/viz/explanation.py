@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from ._graph import GNode, Graph, fmt, latex_name
+from ._graph import GNode, Graph, fmt, latex_name, latex_operand, operand
 
 __all__ = ["explain", "Explanation", "Factor", "VjpStep", "Path", "Adjoint"]
 
@@ -109,18 +109,21 @@ class Explanation:
         return "adjoint" if self.adjoints else "paths"
 
     def __repr__(self) -> str:
-        return (f"<Explanation ∂{self.root}/∂{self.wrt}: {self.kind}, {self._count()}, "
+        return (f"<Explanation {self._d()}: {self.kind}, {self._count()}, "
                 f"{self.mode}, value={fmt(self.value)}>")
+
+    def _d(self) -> str:
+        return f"∂{operand(self.root)}/∂{operand(self.wrt)}"
 
     def _count(self) -> str:
         return f"{self.n_paths} path{'' if self.n_paths == 1 else 's'}"
 
     def _header(self) -> str:
         how = "the chain rule" if self.kind == "Value" else "vector-Jacobian products"
-        head = f"∂{self.root}/∂{self.wrt} by {how}: {self._count()} from {self.root} to {self.wrt}"
+        head = f"{self._d()} by {how}: {self._count()} from {self.root} to {self.wrt}"
         if self.mode == "adjoint":
             head += (f" (more than max_paths={self.max_paths}), so per-node adjoint sums "
-                     f"ḡ_n = ∂{self.root}/∂n = Σ over the nodes c that use n")
+                     f"ḡ_n = ∂{operand(self.root)}/∂n = Σ over the nodes c that use n")
         return head
 
     def __str__(self) -> str:
@@ -130,24 +133,24 @@ class Explanation:
                 lines += [f"    {a.text}" for a in self.adjoints]
             else:
                 lines.append(_column(self.adjoints))
-            lines.append(f"∂{self.root}/∂{self.wrt} = ḡ_{self.wrt} = {fmt(self.value)}")
+            lines.append(f"{self._d()} = ḡ_{operand(self.wrt)} = {fmt(self.value)}")
             return "\n".join(lines)
         for i, p in enumerate(self.paths, 1):
             if self.kind == "Value":
                 lines.append(f"path {i}: " + (" · ".join(f.name for f in p.items) or "(empty)"))
                 for f in p.items:
-                    formula = f" = {f.formula}" if f.formula and f.formula != fmt(f.value) else ""
+                    formula = f" = {f.formula}" if _informative(f) else ""
                     lines.append(f"    {f.name}{formula} = {fmt(f.value)}")
                 product = " · ".join(fmt(f.value) for f in p.items) or "1"
                 lines.append(f"    product = {product} = {fmt(p.value)}")
             else:
                 lines.append(f"path {i}: " + " ← ".join(p.nodes))
                 lines.append(_column(p.items))
-        total = f"∂{self.root}/∂{self.wrt} = "
+        total = f"{self._d()} = "
         if len(self.paths) > 1:
             total += " + ".join(f"path {i}" for i in range(1, len(self.paths) + 1)) + " = "
         if self.kind == "Tensor" and len(self.paths) == 1:
-            total += f"ḡ_{self.wrt} = "
+            total += f"ḡ_{operand(self.wrt)} = "
         lines.append(total + fmt(self.value))
         return "\n".join(lines)
 
@@ -159,12 +162,12 @@ class Explanation:
         >>> print(explain(x * x, wrt=x).to_latex().splitlines()[2])
         \text{path 1:}\quad & \frac{\partial u_{1}}{\partial x} = {x} = 3 \\
         """
-        root, wrt = latex_name(self.root), latex_name(self.wrt)
+        root, wrt = latex_operand(self.root), latex_operand(self.wrt)
         total = rf"\frac{{\partial {root}}}{{\partial {wrt}}}"
-        rows = [rf"\text{{{self._count()} from ${root}$ to ${wrt}$}} & \\"]
+        rows = [rf"\text{{{self._count()} from ${latex_name(self.root)}$ to ${latex_name(self.wrt)}$}} & \\"]
         if self.mode == "adjoint":
             rows += [rf"{a.latex} & \quad {_shape_tex(a.shape)} \\" for a in self.adjoints]
-            rows.append(rf"{total} &= \bar{{g}}_{{{wrt}}} = {_num_tex(self.value)}")
+            rows.append(rf"{total} &= {_gbar_tex(self.wrt)} = {_num_tex(self.value)}")
             return "\\begin{aligned}\n" + "\n".join(rows) + "\n\\end{aligned}"
         for i, p in enumerate(self.paths, 1):
             first = True
@@ -172,8 +175,7 @@ class Explanation:
                 label = rf"\text{{path {i}:}}\quad " if first else ""
                 first = False
                 if isinstance(item, Factor):
-                    formula = (f" = {item.formula_latex}"
-                               if item.formula_latex and item.formula != fmt(item.value) else "")
+                    formula = f" = {item.formula_latex}" if _informative(item) else ""
                     rows.append(rf"{label}& {item.latex}{formula} = {_num_tex(item.value)} \\")
                 else:
                     rows.append(rf"{label}& {item.latex} \quad {_shape_tex(item.shape)} \\")
@@ -185,6 +187,12 @@ class Explanation:
 
     def _repr_latex_(self) -> str:
         return f"$${self.to_latex()}$$"
+
+
+def _informative(f: Factor) -> bool:
+    """Whether a factor's formula says more than its number (``1`` or ``−1`` do not)."""
+    return bool(f.formula) and f.formula_latex is not None and \
+        str(f.formula).replace("−", "-") != fmt(f.value)
 
 
 def _column(items: Any) -> str:
@@ -237,6 +245,8 @@ def explain(root: Any, wrt: Any, max_paths: int = 16,
         raise RuntimeError("explain: the output does not require grad, so no graph was recorded. "
                            "Create the inputs with requires_grad=True (and not under no_grad()).")
     target = graph.find(wrt)
+    if target is not None:
+        graph.give_name(target)  # an unlabelled Value is shown by its number until it is wrt
     kind = "Value" if graph.is_value else "Tensor"
     root_name = graph.names[graph.root_key]
     wrt_name = graph.names[target] if target is not None else (
@@ -316,24 +326,28 @@ def _path(graph: Graph, edges: list[Edge]) -> Path:
         g, broadcast = graph.local_grads(k, g, [s])[s]
         text, tex = _vjp_text(graph, n, s, broadcast)
         child = graph.names[n.children[s]]  # type: ignore[index]
-        steps.append(VjpStep(child, f"ḡ_{child} = {text}", rf"{_gbar_tex(child)} = {tex}",
+        steps.append(VjpStep(child, f"ḡ_{operand(child)} = {text}", rf"{_gbar_tex(child)} = {tex}",
                              g.shape, g))
     return Path(nodes, tuple(steps), g)
 
 
 def _seed_step(root: GNode, g: Any) -> VjpStep:
-    return VjpStep(root.name, f"ḡ_{root.name} = 1", rf"{_gbar_tex(root.name)} = 1", g.shape, g)
+    return VjpStep(root.name, f"ḡ_{operand(root.name)} = 1", rf"{_gbar_tex(root.name)} = 1",
+                   g.shape, g)
 
 
 def _factor(graph: Graph, n: GNode, slot: int) -> Factor:
     child = graph.input_name(n, slot)
     d = graph.local_grads(n.key, 1.0, [slot])[slot][0]
-    return Factor(f"∂{n.name}/∂{child}",
-                  rf"\frac{{\partial {latex_name(n.name)}}}{{\partial {latex_name(child)}}}",
+    return Factor(f"∂{operand(n.name)}/∂{operand(child)}", _frac_tex(n.name, child),
                   graph.formula(n, slot), graph.formula(n, slot, latex=True), float(d))
 
 
 # ---------------------------------------------------------------- formulas
+
+def _frac_tex(out: str, of: str) -> str:
+    return rf"\frac{{\partial {latex_operand(out)}}}{{\partial {latex_operand(of)}}}"
+
 
 def _gbar_tex(name: str) -> str:
     return rf"\bar{{g}}_{{{latex_name(name)}}}"
@@ -356,7 +370,7 @@ def _vjp_text(graph: Graph, n: GNode, slot: int, broadcast: bool) -> tuple[str, 
     """``ḡ_out ⊙ local`` (or the registry's own vjp form) as text and LaTeX."""
     out = []
     for latex in (False, True):
-        gbar = _gbar_tex(n.name) if latex else f"ḡ_{n.name}"
+        gbar = _gbar_tex(n.name) if latex else f"ḡ_{operand(n.name)}"
         grad_symbol = r"\bar{G}" if latex else "Ḡ"
         rhs = graph.formula(n, slot, latex)
         if rhs is None:
@@ -393,7 +407,7 @@ def _adjoints(graph: Graph, target: int | None, reaches: set[int]) -> tuple[Adjo
         n = graph.nodes[k]
         if k == graph.root_key:
             g = graph.seed()
-            text, tex = f"ḡ_{n.name} = 1", rf"{_gbar_tex(n.name)} = 1"
+            text, tex = f"ḡ_{operand(n.name)} = 1", rf"{_gbar_tex(n.name)} = 1"
         else:
             g = terms[k][0][2]
             for term in terms[k][1:]:
@@ -411,9 +425,8 @@ def _adjoints(graph: Graph, target: int | None, reaches: set[int]) -> tuple[Adjo
             for _, s in edges:
                 d = local[s][0]
                 terms[n.children[s]].append(  # type: ignore[index]
-                    (f"ḡ_{n.name}·∂{n.name}/∂{graph.input_name(n, s)}",
-                     rf"\bar{{g}}_{{{latex_name(n.name)}}} \frac{{\partial {latex_name(n.name)}}}"
-                     rf"{{\partial {latex_name(graph.input_name(n, s))}}}",
+                    (f"ḡ_{operand(n.name)}·∂{operand(n.name)}/∂{operand(graph.input_name(n, s))}",
+                     rf"{_gbar_tex(n.name)} {_frac_tex(n.name, graph.input_name(n, s))}",
                      g * d, f"{fmt(g)}·{fmt(d)}"))
         else:
             sent = graph.local_grads(k, g, [s for _, s in edges])
@@ -426,7 +439,7 @@ def _adjoints(graph: Graph, target: int | None, reaches: set[int]) -> tuple[Adjo
 
 def _adjoint_text(graph: Graph, n: GNode, terms: list[tuple[str, str, Any, str]],
                   g: Any) -> tuple[str, str]:
-    text = f"ḡ_{n.name} = " + " + ".join(t[0] for t in terms)
+    text = f"ḡ_{operand(n.name)} = " + " + ".join(t[0] for t in terms)
     tex = rf"{_gbar_tex(n.name)} = " + " + ".join(t[1] for t in terms)
     if graph.is_value:
         numbers = " + ".join(t[3] for t in terms)

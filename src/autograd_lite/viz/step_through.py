@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..registry import REGISTRY
-from ._graph import GNode, Graph, fmt
+from ._graph import GNode, Graph, fmt, operand
 
 __all__ = ["steps", "Step"]
 
@@ -58,12 +58,13 @@ class Step:
         registered = REGISTRY.get(self.op)
         symbol = registered.symbol if registered is not None else self.op
         if len(self.input_names) == 2:
-            expr = f"{self.input_names[0]} {symbol} {self.input_names[1]}"
+            expr = f"{operand(self.input_names[0])} {symbol} {operand(self.input_names[1])}"
         else:
             expr = f"{self.op}({', '.join(self.input_names)})"
-        sends = ", ".join(f"ḡ_{n} += {fmt(g)}" for n, g in zip(self.input_names, self.local_grads)
-                          if g is not None)
-        return f"{self.name} = {expr}: ḡ_{self.name} = {fmt(self.upstream)} → {sends or 'nothing'}"
+        sends = ", ".join(f"ḡ_{operand(n)} += {fmt(g)}"
+                          for n, g in zip(self.input_names, self.local_grads) if g is not None)
+        return (f"{self.name} = {expr}: ḡ_{operand(self.name)} = {fmt(self.upstream)} → "
+                f"{sends or 'nothing'}")
 
 
 def steps(root: Any, params: Mapping[str, Any] | None = None) -> Iterator[Step]:
