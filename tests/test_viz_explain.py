@@ -296,3 +296,25 @@ def test_custom_function_uses_its_backward_and_formula():
     e = explain(Cube.apply(x).sum(), wrt=x)
     assert "ḡ_x = ḡ_u1 ⊙ 3x²" in str(e)
     np.testing.assert_allclose(e.value, [3.0, 12.0])
+
+
+def test_non_scalar_root_is_seeded_with_ones():
+    """A Tensor root with several elements is explained as root.sum() would be."""
+    x = ag.tensor([[0.3, -0.7], [1.1, 0.2]], dtype="float64", requires_grad=True, name="x")
+    root = (x * x.sigmoid())
+    e = explain(root, wrt=x)
+    f = lambda a: float(np.sum(a / (1 + np.exp(-a))))
+    np.testing.assert_allclose(e.value, num_grad(f, x.data), rtol=1e-6)
+    assert e.paths[0].items[0].text == "ḡ_u2 = 1" and e.paths[0].items[0].shape == (2, 2)
+
+
+def test_constants_show_their_number_and_an_unlabelled_wrt_gets_a_name():
+    """``1 − ŷ`` reads as 1 − ŷ; an unlabelled Value asked about is named v1, not by its number."""
+    L, n = two_layer(kind="value", loss="cross-entropy")
+    text = str(explain(L, wrt=n["w2"]))
+    assert "∂(1−ŷ)/∂ŷ" in text and "∂ln(1−ŷ)/∂(1−ŷ) = 1/(1−ŷ)" in text
+    a = Value(0.5)
+    y = 3 * a
+    e = explain(y, wrt=a)
+    assert e.wrt == "v1" and "∂u1/∂v1 = 3 = 3" not in str(e) and "∂u1/∂v1" in str(e)
+    assert e.value == 3.0
