@@ -18,7 +18,7 @@ import numpy as np
 
 __all__ = ["preview", "nonfinite", "dot_escape", "shape_text"]
 
-WIDTH = 44
+WIDTH = 48
 """Longest preview, in characters; longer ones end in '…'."""
 
 

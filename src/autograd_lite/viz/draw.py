@@ -77,7 +77,7 @@ INSTALL_HINT = (
     "`conda install -c conda-forge graphviz`, or https://graphviz.org/download/ (Windows: "
     "add its bin folder to PATH). The DOT text is available without it: graph.source.")
 
-EDGE_WIDTH = 36
+EDGE_WIDTH = 48
 """Longest gradient preview on an edge (edge labels widen the layout)."""
 
 _COLOURS = {
