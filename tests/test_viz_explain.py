@@ -79,6 +79,7 @@ def test_tensor_explain_matches_central_differences(recipe, max_paths, backward_
                 return build_tensors(args, ops, matmul_last).item()
 
         assert isinstance(e.value, np.ndarray) and e.value.shape == x.shape
+        assert "Ḡ" not in str(e) and r"\bar{G}" not in e.to_latex()  # every formula filled in
         np.testing.assert_allclose(e.value, num_grad(f, x.data), rtol=1e-5, atol=1e-6)
     after = [None if x.grad is None else x.grad.data for x in xs]
     for b, a in zip(grads_before, after):
@@ -318,3 +319,35 @@ def test_constants_show_their_number_and_an_unlabelled_wrt_gets_a_name():
     e = explain(y, wrt=a)
     assert e.wrt == "v1" and "∂u1/∂v1 = 3 = 3" not in str(e) and "∂u1/∂v1" in str(e)
     assert e.value == 3.0
+
+
+def test_sequence_shape_and_softmax_ops_explained_from_their_formulas():
+    """concatenate/stack/getitem/softmax/where/max/var: right numbers, registry text, no raw Ḡ."""
+    a = ag.tensor([0.3, -0.5, 0.9], dtype="float64", requires_grad=True, name="a")
+    b = ag.tensor([[1.0], [2.0]], dtype="float64", requires_grad=True, name="b")
+    weights = np.array([1.0, 2.0, 3.0])
+
+    def forward(a, b):
+        c = ag.concatenate([a, a * 2], axis=0)
+        d = ag.stack([c[:3], c[3:]]) * b
+        e = ag.where(d.data > 0.5, d.exp(), d * d)
+        p = e.softmax(axis=-1)
+        return (p * ag.tensor(weights)).sum() + d.max() + d.reshape(-1).var(), (c, d, e, p)
+
+    root, (c, d, e, p) = forward(a, b)
+    for t, name in ((c, "c"), (d, "d"), (e, "e"), (p, "p")):
+        t.name = name
+    for wrt, x in ((a, a.data), (b, b.data)):
+        def f(v: np.ndarray, wrt=wrt) -> float:
+            with ag.no_grad():
+                args = (ag.tensor(v), ag.tensor(b.data)) if wrt is a else (ag.tensor(a.data),
+                                                                             ag.tensor(v))
+                return forward(*args)[0].item()
+        for max_paths in (0, 10_000):
+            ex = explain(root, wrt=wrt, max_paths=max_paths)
+            np.testing.assert_allclose(ex.value, num_grad(f, x), rtol=1e-6, atol=1e-9)
+            assert "Ḡ" not in str(ex) and r"\bar{G}" not in ex.to_latex()
+    text = str(explain(root, wrt=a, max_paths=0))
+    assert "ḡ_e = p ⊙ (ḡ_p − Σ ḡ_p⊙p)" in text  # softmax's vjp formula, names filled in
+    assert "ḡ_c = " in text and "scattered back to positions" in text
+    assert "at index k of the new axis" in text and "the slice of ḡ_c where" in text

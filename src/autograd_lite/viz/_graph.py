@@ -273,8 +273,9 @@ class Graph:
                 table[var] = names(self.input_name(n, i))
         if self.is_value and n.obj._op.startswith("**") and n.obj._c1 is None:
             table["b"] = names(n.obj._op[2:])  # a constant exponent, as in '**2'
-        if slot < len(texts):
-            var = _wrt_var(texts[slot])
+        which = min(slot, len(texts) - 1) if getattr(op, "n_inputs", 0) == -1 else slot
+        if 0 <= which < len(texts):
+            var = _wrt_var(texts[which])
             if var:  # ops over a sequence share one variable: bind it to this input
                 table[var] = names(self.input_name(n, slot))
         return table
@@ -284,6 +285,8 @@ class Graph:
         source = getattr(n.op, "latex" if latex else "formula", ()) or ()
         if n.op is not None and n.op.name == "pow" and self.is_value and n.obj._c1 is None:
             slot = 0
+        if slot >= len(source) and getattr(n.op, "n_inputs", 0) == -1 and source:
+            slot = len(source) - 1  # ops over a sequence have one formula for every input
         if slot >= len(source):
             return None
         rhs = _latex_rhs(source[slot]) if latex else _text_rhs(source[slot])
@@ -360,7 +363,7 @@ def _out_var(formula: str) -> str | None:
 
 def _text_rhs(formula: str) -> str | None:
     """What a formula says the derivative (or the vjp, when it mentions Ḡ) is."""
-    clauses = [c.strip() for c in formula.split(";")]
+    clauses = [c.strip() for c in _top_level_split(formula, ";")]
     chosen = next((c for c in clauses if "Ḡ" in c), None) or next(
         (c for c in clauses if "∂" in c), None)
     if chosen is None:
@@ -369,8 +372,22 @@ def _text_rhs(formula: str) -> str | None:
     m = re.compile(r" = |: ").search(chosen, max(start, 0))
     if m is None:
         return None
-    rhs = re.sub(r" \([^()]*\)$", "", chosen[m.end():])  # a remark such as "(0 where b = 0)"
+    rhs = chosen[m.end():]
+    remark = re.search(r" \([^()]*\)$", rhs)
+    if remark and re.search(r"\b[a-z]{2,}\b", remark.group()):  # "(0 where b = 0)", not "(Ḡ − s)"
+        rhs = rhs[:remark.start()]
     return rhs.split(" = ")[0].strip() or None
+
+
+def _top_level_split(text: str, sep: str) -> list[str]:
+    """Split at ``sep`` outside parentheses: ``'a (b; c); d'`` -> ``['a (b; c)', ' d']``."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
 
 
 def _latex_rhs(latex: str) -> str | None:

@@ -192,7 +192,7 @@ class Explanation:
 def _informative(f: Factor) -> bool:
     """Whether a factor's formula says more than its number (``1`` or ``−1`` do not)."""
     return bool(f.formula) and f.formula_latex is not None and \
-        str(f.formula).replace("−", "-") != fmt(f.value)
+        str(f.formula).replace("−", "-").strip("()") != fmt(f.value)
 
 
 def _column(items: Any) -> str:
