@@ -79,7 +79,7 @@ def _default(key: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``autograd-lite`` argument parser (subcommand ``train``).
+    """The ``autograd-lite`` argument parser (subcommands ``train`` and ``graph``).
 
     >>> build_parser().parse_args(["train", "--lr", "0.5"]).lr
     0.5

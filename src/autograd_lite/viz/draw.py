@@ -291,7 +291,7 @@ def _is_bad(t: TNode) -> bool:
     return bool(nonfinite(t.data) or nonfinite(t.grad))
 
 
-def _build(tr: Trace, params: Mapping[str, Any] | None, collapse: bool,
+def _build(tr: Trace, collapse: bool,
            opt: _Options) -> tuple[dict[str, _DNode], list[_DEdge], list[_Group], dict[int, str]]:
     groups, innermost = _module_calls(tr.ops)
     folded = {g.index for g in groups if collapse and not g.children}
@@ -559,7 +559,7 @@ def draw_graph(
             if t in tr:
                 tr.node(t).name, tr.node(t).param = name, True
     opt = _Options(show_data, show_grad, show_derivatives, tr.root.name)
-    nodes, edges, groups, where = _build(tr, params, collapse_modules, opt)
+    nodes, edges, groups, where = _build(tr, collapse_modules, opt)
     targets = []
     for h in _as_list(highlight):
         try:
