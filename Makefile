@@ -13,12 +13,12 @@ demo: venv graphviz
 
 test: venv graphviz
 	HYPOTHESIS_PROFILE=ci $(PY) -m pytest -p no:cacheprovider --timeout=600 --durations=20 \
-		--doctest-modules tests src/autograd_lite
+		--doctest-modules --nbmake tests src/autograd_lite notebooks
 	$(PY) -m mypy src/autograd_lite
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests notebooks
 
 lint: venv
-	$(PY) -m ruff check src tests
+	$(PY) -m ruff check src tests notebooks
 
 venv: $(STAMP)
 
