@@ -25,6 +25,10 @@ from pathlib import Path
 
 import pytest
 
+# Not a test module: with --doctest-modules pytest would import this file a second
+# time as a module named "conftest" and clash with tests/conftest.py.
+collect_ignore = ["conftest.py"]
+
 NOTEBOOK_TIMEOUT = 120
 """Seconds per notebook before pytest-timeout fails it."""
 
