@@ -55,6 +55,14 @@ def test_notebook_is_committed_executed_top_to_bottom_without_errors(path: Path)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_outputs_hold_nothing_of_the_machine_that_ran_them(path: Path) -> None:
+    """No file paths of the checkout and no object addresses, which change from run to run."""
+    text = path.read_text(encoding="utf-8")
+    assert str(ROOT) not in text
+    assert not re.search(r" at 0x[0-9a-f]{6,}", text)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_shows_its_pictures(path: Path) -> None:
     """A cell that draws (matplotlib or graphviz) was saved with the picture."""
     drawing = [c for c in _code_cells(path)
