@@ -16,6 +16,7 @@ registry with the operand names filled in (see :func:`fill`).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
@@ -202,7 +203,7 @@ class Graph:
         """Name a Value leaf that was shown by its number (say, because it is ``wrt``)."""
         if key in self.numbered:
             self.numbered.discard(key)
-            name = _fresh("v", set(self.names.values()))
+            name = _Fresh(set(self.names.values()))("v")
             self.nodes[key].name = self.names[key] = name
 
     def input_name(self, n: GNode, slot: int) -> str:
@@ -309,20 +310,28 @@ def _assign_names(nodes: dict[int, GNode], order: list[int], explicit: dict[int,
                if not n.name and n.is_leaf and isinstance(n.obj, Value)}
     for k in numbers:
         nodes[k].name = fmt(nodes[k].obj.data)
-    taken = {n.name for n in nodes.values() if n.name}
+    fresh = _Fresh({n.name for n in nodes.values() if n.name})
     for k in order:
         n = nodes[k]
         if not n.name:
-            n.name = _fresh("v" if n.is_leaf else "u", taken)
+            n.name = fresh("v" if n.is_leaf else "u")
     return numbers
 
 
-def _fresh(prefix: str, taken: set[str]) -> str:
-    i = 1
-    while f"{prefix}{i}" in taken:
-        i += 1
-    taken.add(f"{prefix}{i}")
-    return f"{prefix}{i}"
+class _Fresh:
+    """Makes names ``u1, u2, …`` that are not taken (counters go on from the last one)."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.counters: dict[str, int] = {}
+
+    def __call__(self, prefix: str) -> str:
+        i = self.counters.get(prefix, 0) + 1
+        while f"{prefix}{i}" in self.taken:
+            i += 1
+        self.counters[prefix] = i
+        self.taken.add(f"{prefix}{i}")
+        return f"{prefix}{i}"
 
 
 _SIMPLE = re.compile(r"[\w.]+|[\w.]+\((?:[^()]|\([^()]*\))*\)")
@@ -349,18 +358,21 @@ _OUT = re.compile(rf"^∂({_LETTERS}+?)[ᵢⱼₖ]*/∂")
 _SUBSCRIPTS = "ᵢⱼₖ"
 
 
+@functools.lru_cache(maxsize=4096)
 def _wrt_var(formula: str) -> str | None:
     """The variable a formula differentiates by: ``'∂(a·b)/∂a = b'`` -> ``'a'``."""
     m = _WRT.search(formula)
     return m.group(1).rstrip(_SUBSCRIPTS) or None if m else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _out_var(formula: str) -> str | None:
     """The output's own name when the formula has one: ``'∂out/∂x = ...'`` -> ``'out'``."""
     m = _OUT.match(formula)
     return m.group(1) if m else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _text_rhs(formula: str) -> str | None:
     """What a formula says the derivative (or the vjp, when it mentions Ḡ) is."""
     clauses = [c.strip() for c in _top_level_split(formula, ";")]
@@ -390,6 +402,7 @@ def _top_level_split(text: str, sep: str) -> list[str]:
     return parts + [text[start:]]
 
 
+@functools.lru_cache(maxsize=4096)
 def _latex_rhs(latex: str) -> str | None:
     i = latex.find("= ")
     rhs = latex[i + 2:].strip() if i >= 0 else ""
@@ -406,17 +419,25 @@ def fill(template: str, symbols: Mapping[str, str], latex: bool = False) -> str:
     """
     if not symbols:
         return template
-    alternatives = "|".join(re.escape(v) for v in sorted(symbols, key=len, reverse=True))
+    pattern = _variables(tuple(sorted(symbols, key=len, reverse=True)), latex)
     if latex:
-        pattern = re.compile(rf"(?<![A-Za-z\\])({alternatives})(?![A-Za-z])")
         return pattern.sub(lambda m: "{" + symbols[m.group(1)] + "}", template)
-    pattern = re.compile(rf"(?<![A-Za-z_])({alternatives})(?![A-Za-z0-9_])")
     return pattern.sub(lambda m: symbols[m.group(1)], template)
+
+
+@functools.lru_cache(maxsize=1024)
+def _variables(names: tuple[str, ...], latex: bool) -> re.Pattern[str]:
+    """A pattern matching any of ``names`` as a whole variable (not inside a word or command)."""
+    alternatives = "|".join(re.escape(v) for v in names)
+    if latex:
+        return re.compile(rf"(?<![A-Za-z\\])({alternatives})(?![A-Za-z])")
+    return re.compile(rf"(?<![A-Za-z_])({alternatives})(?![A-Za-z0-9_])")
 
 
 _ACCENTS = {"\u0302": r"\hat", "\u0304": r"\bar", "\u0303": r"\tilde", "\u0307": r"\dot"}
 
 
+@functools.lru_cache(maxsize=4096)
 def latex_name(name: str) -> str:
     """A node name as LaTeX: ``'u5'`` -> ``'u_{5}'``, ``'ŷ'`` -> ``'\\hat{y}'``.
 

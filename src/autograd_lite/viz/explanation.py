@@ -301,14 +301,19 @@ def _enumerate_paths(graph: Graph, target: int | None, reaches: set[int]) -> lis
     if target is None or graph.root_key not in reaches:
         return []
     paths: list[list[Edge]] = []
-    stack: list[tuple[int, list[Edge]]] = [(graph.root_key, [])]
+    # Each entry carries its path as a linked list (edge, rest), so a long chain costs O(length).
+    stack: list[tuple[int, Any]] = [(graph.root_key, None)]
     while stack:
-        k, edges = stack.pop()
+        k, trail = stack.pop()
         if k == target:
-            paths.append(edges)
+            edges: list[Edge] = []
+            while trail is not None:
+                edges.append(trail[0])
+                trail = trail[1]
+            paths.append(edges[::-1])
             continue
         for e in reversed(_edges(graph.nodes[k], reaches)):
-            stack.append((graph.nodes[k].children[e[1]], edges + [e]))  # type: ignore[arg-type]
+            stack.append((graph.nodes[k].children[e[1]], (e, trail)))  # type: ignore[arg-type]
     return paths
 
 
