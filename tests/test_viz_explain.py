@@ -351,3 +351,18 @@ def test_sequence_shape_and_softmax_ops_explained_from_their_formulas():
     assert "ḡ_e = p ⊙ (ḡ_p − Σ ḡ_p⊙p)" in text  # softmax's vjp formula, names filled in
     assert "ḡ_c = " in text and "scattered back to positions" in text
     assert "at index k of the new axis" in text and "the slice of ḡ_c where" in text
+
+
+def test_deep_chains_need_no_recursion():
+    """Graph walks are iterative: chains far deeper than the recursion limit are explained."""
+    x = Value(0.5, label="x")
+    v = x
+    for _ in range(5000):
+        v = v * 0.9999
+    e = explain(v, wrt=x)
+    assert e.value == pytest.approx(0.9999 ** 5000, rel=1e-9)
+    t = ag.tensor([0.5], dtype="float64", requires_grad=True)
+    u = t
+    for _ in range(3000):
+        u = u * 0.9999
+    np.testing.assert_allclose(explain(u.sum(), wrt=t, max_paths=0).value, [0.9999 ** 3000])

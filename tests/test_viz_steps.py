@@ -132,3 +132,13 @@ def test_steps_after_retained_backward_leaves_grad_alone():
 def test_steps_refuses_a_root_without_graph():
     with pytest.raises(RuntimeError, match="steps: the output does not require grad"):
         steps(ag.tensor([1.0]) * 2)
+
+
+def test_steps_on_a_deep_chain():
+    x = Value(0.5)
+    v = x
+    for _ in range(5000):
+        v = v * 0.9999
+    all_steps = list(steps(v))
+    assert len(all_steps) == 5000 and all_steps[-1].inputs[0] is x
+    assert all_steps[-1].local_grads[0] == pytest.approx(0.9999 ** 5000, rel=1e-9)
