@@ -414,6 +414,8 @@ def fill(template: str, symbols: Mapping[str, str], latex: bool = False) -> str:
 
     >>> fill("σ(x)(1−σ(x))", {"x": "u2"})
     'σ(u2)(1−σ(u2))'
+    >>> fill("b·aᵇ⁻¹", {"a": "e", "b": "2"}), fill("b·aᵇ⁻¹", {"a": "e", "b": "w"})
+    ('2·e', 'w·e^(w−1)')
     >>> fill(r"e^x", {"x": "u_{2}"}, latex=True)
     'e^{u_{2}}'
     """
@@ -422,7 +424,30 @@ def fill(template: str, symbols: Mapping[str, str], latex: bool = False) -> str:
     pattern = _variables(tuple(sorted(symbols, key=len, reverse=True)), latex)
     if latex:
         return pattern.sub(lambda m: "{" + symbols[m.group(1)] + "}", template)
+    template = _SUPERSCRIPT_RUN.sub(lambda m: _exponent(m.group(), symbols, pattern), template)
     return pattern.sub(lambda m: symbols[m.group(1)], template)
+
+
+_SUPERSCRIPTS = dict(zip("abcdefghijklmnoprstuvwxyz0123456789+-=()",
+                         "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾"))
+_PLAIN = {v: k for k, v in _SUPERSCRIPTS.items()}
+_SUPERSCRIPT_RUN = re.compile(f"[{''.join(_PLAIN)}]+")
+
+
+def _exponent(run: str, symbols: Mapping[str, str], pattern: re.Pattern[str]) -> str:
+    """A superscript such as ``ᵇ⁻¹`` with its variables filled in: ``²⁻¹`` -> ``¹`` -> ````.
+
+    Integer arithmetic is done (an exponent of 1 disappears); anything else is
+    written out as ``^(…)``. Superscripts without a variable stay as they are.
+    """
+    plain = "".join(_PLAIN[c] for c in run)
+    filled = pattern.sub(lambda m: symbols[m.group(1)], plain)
+    if filled == plain:
+        return run
+    if re.fullmatch(r"[-+]?\d+([-+]\d+)*", filled):
+        value = sum(int(t) for t in re.findall(r"[-+]?\d+", filled))
+        return "" if value == 1 else "".join(_SUPERSCRIPTS[c] for c in str(value))
+    return f"^({filled.replace('-', '−')})"
 
 
 @functools.lru_cache(maxsize=1024)
