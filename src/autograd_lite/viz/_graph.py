@@ -272,8 +272,9 @@ class Graph:
             var = _wrt_var(f)
             if var and i < len(n.inputs) and var not in table:
                 table[var] = names(self.input_name(n, i))
-        if self.is_value and n.obj._op.startswith("**") and n.obj._c1 is None:
-            table["b"] = names(n.obj._op[2:])  # a constant exponent, as in '**2'
+        exponent = _wrt_var(texts[1]) if len(texts) > 1 else None
+        if self.is_value and n.obj._op.startswith("**") and n.obj._c1 is None and exponent:
+            table[exponent] = names(n.obj._op[2:])  # a constant exponent, as in '**2'
         which = min(slot, len(texts) - 1) if getattr(op, "n_inputs", 0) == -1 else slot
         if 0 <= which < len(texts):
             var = _wrt_var(texts[which])
