@@ -5,9 +5,13 @@ Each notebook is one test item, executed top to bottom in a fresh kernel
 its working directory. Here we
 
 - give every notebook a time limit (pytest-timeout) that catches a hung
-  kernel; it is twice the one-minute budget, because a notebook that takes
-  10 s on an idle machine can take several times that on a busy one (the
-  budget itself is watched with ``--durations``, which ``make test`` prints),
+  kernel: twice the one-minute budget (the budget itself is watched with
+  ``--durations``, which ``make test`` prints),
+- run BLAS single-threaded in the kernel (unless ``OPENBLAS_NUM_THREADS``,
+  ``OMP_NUM_THREADS`` or ``MKL_NUM_THREADS`` is set): on a busy 2-core
+  machine OpenBLAS's threads wait on each other, and notebook 04 took 67 s
+  instead of 8 s; the results differ at most in the last bits, and
+  every number the notebooks print stays the same,
 - send hypothesis's cache (it stores constants it collects from the code)
   to a temporary directory, so running the notebooks writes nothing into
   the repository,
@@ -31,6 +35,7 @@ collect_ignore = ["conftest.py"]
 
 NOTEBOOK_TIMEOUT = 120
 """Seconds per notebook before pytest-timeout fails it."""
+BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -43,9 +48,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     """Run one notebook with the kernel environment described above (restored afterwards)."""
-    saved = {k: os.environ.get(k) for k in ("HYPOTHESIS_STORAGE_DIRECTORY", "PYTHONPATH")}
+    saved = {k: os.environ.get(k) for k in ("HYPOTHESIS_STORAGE_DIRECTORY", "PYTHONPATH",
+                                            *BLAS_THREADS)}
     with tempfile.TemporaryDirectory(prefix="autograd-lite-notebook-") as tmp:
         os.environ["HYPOTHESIS_STORAGE_DIRECTORY"] = os.path.join(tmp, ".hypothesis")
+        if not any(saved[k] for k in BLAS_THREADS):
+            os.environ.update(dict.fromkeys(BLAS_THREADS, "1"))
         if saved["PYTHONPATH"]:
             os.environ["PYTHONPATH"] = os.pathsep.join(
                 os.path.abspath(p) for p in saved["PYTHONPATH"].split(os.pathsep) if p)
