@@ -56,10 +56,11 @@ def test_notebook_is_committed_executed_top_to_bottom_without_errors(path: Path)
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_outputs_hold_nothing_of_the_machine_that_ran_them(path: Path) -> None:
-    """No file paths of the checkout and no object addresses, which change from run to run."""
+    """No file paths of the checkout, object addresses or timings, which change from run to run."""
     text = path.read_text(encoding="utf-8")
     assert str(ROOT) not in text
     assert not re.search(r" at 0x[0-9a-f]{6,}", text)
+    assert not [c for c in _code_cells(path) if "execution" in c.metadata]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
