@@ -29,10 +29,6 @@ from pathlib import Path
 
 import pytest
 
-# Not a test module: with --doctest-modules pytest would import this file a second
-# time as a module named "conftest" and clash with tests/conftest.py.
-collect_ignore = ["conftest.py"]
-
 NOTEBOOK_TIMEOUT = 120
 """Seconds per notebook before pytest-timeout fails it."""
 BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
