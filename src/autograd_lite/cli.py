@@ -1,5 +1,8 @@
 """The command line: ``autograd-lite train ...`` (also ``python -m autograd_lite train ...``).
 
+``autograd-lite grid CONFIG.toml`` runs a hyperparameter grid and ``autograd-lite
+grid --report STORE`` ranks its results (``autograd_lite.search.cli``).
+
 Every ``train`` flag is a ``TrainConfig`` field (``--batch-size`` sets
 ``batch_size``); ``--config FILE.toml`` reads the fields from a file first and
 flags override it, and the merged settings are validated once. Bad flags and
@@ -22,6 +25,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from .search.cli import add_grid_parser, grid_command
 from .train.config import (ACTIVATIONS, DATASETS, DTYPES, EARLY_STOPS, FIELD_HELP, LOSSES,
                            OPTIMIZERS, OUTPUT_ACTIVATIONS, ConfigError, TrainConfig,
                            check_field, read_toml)
@@ -148,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "--epochs may be larger)")
     run.add_argument("--quiet", action="store_true",
                      help="no progress bar or per-epoch table; only the final summary")
+    add_grid_parser(commands)
     return parser
 
 
@@ -289,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command is None:
             parser.print_help(sys.stderr)
             return 2
+        if args.command == "grid":
+            return grid_command(args, args.command_parser)
         return _train(args, args.command_parser)
     except SystemExit as e:  # argparse's own exits: --help, --version, usage errors (2)
         return e.code if isinstance(e.code, int) else 1
