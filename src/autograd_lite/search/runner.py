@@ -61,7 +61,7 @@ def run_configuration(task: Task) -> dict[str, Any]:
 
     ident, config_json, seed, threads = task
     config = TrainConfig.from_json(config_json)
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), time.process_time()
     dataset, cached = _dataset(config.dataset)
     record: dict[str, Any] = {"format": RECORD_FORMAT, "id": ident, "config": config.to_dict(),
                               "seed": seed}
@@ -74,7 +74,7 @@ def run_configuration(task: Task) -> dict[str, Any]:
         else:
             record.update(status="ok", error=None, metrics=result.metrics(),
                           history=result.history.to_dict())
-    record.update(seconds=time.perf_counter() - began,
+    record.update(seconds=time.perf_counter() - began, cpu_seconds=time.process_time() - cpu_began,
                   worker={"pid": os.getpid(), "host": socket.gethostname(),
                           "blas_threads": blas_threads, "data_cached": cached},
                   version=__version__,
