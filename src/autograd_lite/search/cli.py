@@ -191,7 +191,8 @@ def _run(grid: Any, store: str, args: argparse.Namespace) -> int:
     from .store import StoreError, read_store
 
     configs = grid.configurations()
-    keys = varied_keys([c.to_dict() for c in configs]) or list(grid.space)
+    varied = varied_keys([c.to_dict() for c in configs])
+    keys = [k for k in grid.space if k in varied] or list(grid.space)  # in the file's order
     progress = not args.quiet
     if progress:
         try:

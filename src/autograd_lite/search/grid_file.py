@@ -114,7 +114,8 @@ def load_grid(path: str | os.PathLike[str]) -> Grid:
     try:
         base = TrainConfig.from_dict(doc.get("base", {}))
     except ConfigError as e:
-        raise ConfigError(f"base.{e.key}", f"{e.problem} (in {path})", e.related) from None
+        key = f"'base.{e.key[1:]}" if e.key.startswith("'") else f"base.{e.key}"
+        raise ConfigError(key, f"{e.problem} (in {path})", e.related) from None
     try:
         space = check_space(doc["space"])
         grid = Grid(Path(path).stem, base, space, path)
