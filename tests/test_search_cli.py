@@ -133,3 +133,23 @@ def test_report_plots_with_a_categorical_setting(tmp_path):
     assert x_key(records) == "hidden"
     assert open(accuracy_by_lr(records, tmp_path / "a.png"), "rb").read(4) == b"\x89PNG"
     assert open(best_curves(records, tmp_path / "c.png"), "rb").read(4) == b"\x89PNG"
+
+
+def test_the_cli_and_search_import_no_optional_package():
+    """joblib, threadpoolctl, dask and matplotlib load only when a grid runs or a plot is drawn."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import autograd_lite
+
+    src = str(Path(autograd_lite.__file__).resolve().parent.parent)
+    code = ("import json, sys\nimport autograd_lite.cli, autograd_lite.search\n"
+            "print(json.dumps(sorted(sys.modules)))\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120, check=True)
+    loaded = {m.split(".")[0] for m in json.loads(proc.stdout)}
+    assert "autograd_lite" in loaded
+    assert loaded.isdisjoint({"joblib", "threadpoolctl", "dask", "distributed", "matplotlib",
+                              "tqdm"})
