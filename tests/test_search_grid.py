@@ -142,3 +142,19 @@ def test_loky_workers_one_blas_thread_data_loaded_once_per_worker(
     # the same results as one process (one BLAS thread there too)
     alone = grid_search(tiny.space, tiny.base, n_jobs=1, blas_threads=1, progress=False)
     assert [stable(r) for r in result.records] == [stable(r) for r in alone.records]
+
+
+def test_a_refused_grid_leaves_the_store_alone(tiny, tmp_path):
+    store = tmp_path / "grid.jsonl"
+    grid_search({"lr": [0.1], "dropout": [0.1]}, tiny.base, n_jobs=1, store=store,
+                progress=False)
+    torn = store.read_bytes()[:-10]
+    store.write_bytes(torn)
+    with pytest.raises(ValueError, match="scheduler is for backend='dask'"):
+        grid_search(tiny.space, tiny.base, scheduler="tcp://127.0.0.1:1", store=store,
+                    progress=False)
+    with pytest.raises(ValueError, match="n_jobs must be"):
+        grid_search(tiny.space, tiny.base, n_jobs=0, store=store, resume=False, progress=False)
+    assert store.read_bytes() == torn and not (tmp_path / "grid.jsonl.bak").exists()
+    result = grid_search(tiny.space, tiny.base, n_jobs=1, store=store, progress=False)
+    assert result.torn is not None and result.torn.line == 1 and result.ran == 4

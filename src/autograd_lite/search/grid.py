@@ -65,6 +65,10 @@ def _check_args(n_jobs: Any, backend: Any, blas_threads: Any) -> None:
                          f"{blas_threads!r}")
 
 
+def _no_records() -> Generator[dict[str, Any], None, None]:
+    yield from ()
+
+
 def _start_store(store: str, resume: bool, notes: list[str]
                  ) -> tuple[dict[str, dict[str, Any]], Torn | None]:
     """The records already stored (by id), after dropping a torn tail or starting over."""
@@ -110,41 +114,44 @@ def grid_search(space: Mapping[str, Sequence[Any]], base: TrainConfig, *, n_jobs
     ``progress`` shows a tqdm bar on stderr.
     """
     _check_args(n_jobs, backend, blas_threads)
+    if backend == "loky" and scheduler is not None:
+        raise ValueError("grid_search: scheduler is for backend='dask'; with backend 'loky' use "
+                         f"n_jobs (got scheduler={scheduler!r})")
     configs = configurations(space, base)
     ids = [config_id(c) for c in configs]
+    if progress:
+        from ..train.loop import tqdm_class
+        tqdm = tqdm_class()  # before any work, so a missing tqdm refuses the grid early
     notes: list[str] = []
     store_path = None if store is None else os.fspath(store)
     done: dict[str, dict[str, Any]] = {}
     torn = None
-    if store_path is not None:
+    if store_path is not None:  # every check above passed: only now may the store change
         done, torn = _start_store(store_path, resume, notes)
     todo = [(i, c) for i, c in zip(ids, configs) if i not in done]
     resumed = len(configs) - len(todo)
-    if progress:
-        from ..train.loop import tqdm_class
-        tqdm = tqdm_class()  # before any work, so a missing tqdm refuses the grid early
-    if backend == "dask":
-        client, owned = connect_dask(scheduler)
-        threads = blas_threads or 1
-    else:
-        if scheduler is not None:
-            raise ValueError("grid_search: scheduler is for backend='dask'; with backend "
-                             f"'loky' use n_jobs (got scheduler={scheduler!r})")
-        workers = min(_workers(n_jobs), max(len(todo), 1))
-        threads = blas_threads or max(1, (os.cpu_count() or 1) // workers)
-    tasks: list[Task] = [(i, c.to_json(), run_seed(c), threads) for i, c in todo]
 
     results: dict[str, dict[str, Any]] = dict(done)
     with contextlib.ExitStack() as stack:
-        writer = None if store_path is None else stack.enter_context(StoreWriter(store_path))
-        bar = None
-        if progress:
-            bar = stack.enter_context(tqdm(total=len(configs), initial=resumed, desc="grid",
-                                           unit="run", leave=False, dynamic_ncols=True))
-        if backend == "dask":
+        if todo and backend == "dask":
+            client, owned = connect_dask(scheduler)
             if owned:
                 stack.callback(client.close)
-            stream: Generator[dict[str, Any], None, None] = run_dask(tasks, client)
+            threads = blas_threads or 1
+        else:
+            workers = min(_workers(n_jobs), max(len(todo), 1))
+            threads = blas_threads or max(1, (os.cpu_count() or 1) // workers)
+        tasks: list[Task] = [(i, c.to_json(), run_seed(c), threads) for i, c in todo]
+        writer = None if store_path is None else stack.enter_context(StoreWriter(store_path))
+        bar = None
+        if progress and todo:
+            bar = stack.enter_context(tqdm(total=len(configs), initial=resumed, desc="grid",
+                                           unit="run", leave=False, dynamic_ncols=True))
+        stream: Generator[dict[str, Any], None, None]
+        if not todo:
+            stream = _no_records()
+        elif backend == "dask":
+            stream = run_dask(tasks, client)
         else:
             stream = run_loky(tasks, workers)
         stack.callback(stream.close)
