@@ -209,9 +209,12 @@ def _run(grid: Any, store: str, args: argparse.Namespace) -> int:
         else:
             already = 0
         if not args.quiet:
-            where = (f"Dask cluster at {args.scheduler}" if args.backend == "dask"
-                     else f"{args.n_jobs or -1} worker(s)" if (args.n_jobs or -1) != 1
-                     else "this process")
+            where = f"the Dask cluster at {args.scheduler}"
+            if args.backend != "dask":
+                from joblib import effective_n_jobs
+
+                workers = effective_n_jobs(args.n_jobs or -1)
+                where = f"{workers} worker processes" if workers > 1 else "this process"
             print(f"grid {grid.name}: {len(configs)} configurations of {', '.join(keys)} on "
                   f"{grid.base.dataset}; {already} already in {store}; running on {where}",
                   flush=True)
