@@ -109,7 +109,9 @@ def grid_search(space: Mapping[str, Sequence[Any]], base: TrainConfig, *, n_jobs
     ``store`` (a ``.jsonl`` path) receives each record as its run finishes,
     written by this process only; with ``resume`` the configurations already
     there are not run again (a torn last record is dropped and its run
-    redone); without it an existing store is moved to ``STORE.bak``.
+    redone); without it an existing store is moved to ``STORE.bak``. One
+    grid at a time per store: two processes appending to one store are not
+    detected.
     ``on_record(record, done, total)`` is called after each finished run.
     ``progress`` shows a tqdm bar on stderr.
     """
