@@ -12,6 +12,7 @@ rank    lr  epochs  val acc  test acc  seconds
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Sequence
@@ -98,39 +99,74 @@ def _save(fig: Any, path: str | os.PathLike[str]) -> str:
     return os.fspath(path)
 
 
+def _ordered(values: Sequence[Any]) -> list[Any]:
+    """The distinct values, in their natural order where they have one.
+
+    >>> _ordered([[110], [30], [110]]), _ordered([None, "relu", None])
+    ([[30], [110]], ['relu', None])
+    """
+    distinct = list({json.dumps(v): v for v in values}.values())
+    try:
+        return sorted(distinct)
+    except TypeError:  # mixed kinds, e.g. None and strings
+        return sorted(distinct, key=json.dumps)
+
+
 def accuracy_by_lr(records: Sequence[Record], path: str | os.PathLike[str]) -> str:
-    """Plot test accuracy against the learning rate (or the first varied setting), one line per
-    combination of the other varied settings (dropout, batch size, momentum, ...). Returns the path.
+    """Plot test accuracy against the learning rate (or the first varied setting). Returns the path.
+
+    One line per combination of the other varied settings (dropout, batch
+    size, momentum, ...). With two or more of them, the one with the most
+    values gets a panel per value, so that no panel holds too many lines.
     """
     ok = [r for r in records if r.get("status") == "ok"]
     if not ok:
         raise ValueError("grid report: no finished run to plot")
     x = x_key(ok)
     others = [k for k in varied_keys([r["config"] for r in ok]) if k != x]
-    fig = _figure(8, 5)
-    ax = fig.subplots()
-    lines: dict[tuple[str, ...], list[tuple[Any, float]]] = {}
-    for r in ok:
-        label = tuple(f"{k}={_fmt(r['config'][k])}" for k in others)
-        lines.setdefault(label, []).append((r["config"][x] if x else 0,
-                                            r["metrics"]["test_accuracy"]))
-    numeric = x is not None and all(isinstance(v, (int, float)) for pts in lines.values()
-                                    for v, _ in pts)
-    ticks = sorted({_fmt(v) for pts in lines.values() for v, _ in pts}) if not numeric else []
-    for label, pts in sorted(lines.items()):
-        pts.sort(key=lambda p: p[0] if numeric else ticks.index(_fmt(p[0])))
-        xs = [p[0] if numeric else ticks.index(_fmt(p[0])) for p in pts]
-        ax.plot(xs, [p[1] for p in pts], marker="o", label=", ".join(label) or None)
-    if numeric and x == "lr":
-        ax.set_xscale("log")
-    if not numeric:
-        ax.set_xticks(range(len(ticks)), ticks)
-    ax.set_xlabel(x or "run")
-    ax.set_ylabel("test accuracy")
-    ax.grid(alpha=0.3)
-    if others:
-        ax.legend(fontsize="x-small", ncols=2 if len(lines) > 8 else 1)
-    ax.set_title(f"test accuracy by {x}" + (f" for each ({', '.join(others)})" if others else ""))
+    panel_key = max(others, key=lambda k: len(_ordered([r["config"][k] for r in ok]))) \
+        if len(others) >= 2 else None
+    line_keys = [k for k in others if k != panel_key]
+    panels = _ordered([r["config"][panel_key] for r in ok]) if panel_key else [None]
+    xs_all = _ordered([r["config"][x] for r in ok]) if x else [0]
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in xs_all)
+    combos = _ordered([[r["config"][k] for k in line_keys] for r in ok])
+    cols = math.ceil(math.sqrt(len(panels)))
+    rows = -(-len(panels) // cols)
+    fig = _figure(4.5 * cols + (2.5 if line_keys else 0), 3.6 * rows + 0.5)
+    axes = fig.subplots(rows, cols, sharey=True, squeeze=False).ravel()
+    from matplotlib import colormaps
+
+    colors = colormaps["tab10" if len(combos) <= 10 else "tab20"]
+    legend: dict[str, Any] = {}
+    for ax, panel in zip(axes, panels):
+        for i, combo in enumerate(combos):
+            pts = sorted(((xs_all.index(r["config"][x]) if x else 0, r["config"][x] if x else 0,
+                           r["metrics"]["test_accuracy"]) for r in ok
+                          if [r["config"][k] for k in line_keys] == combo
+                          and (panel_key is None or r["config"][panel_key] == panel)),
+                         key=lambda p: p[0])
+            if pts:
+                label = ", ".join(f"{k}={_fmt(v)}" for k, v in zip(line_keys, combo))
+                line, = ax.plot([p[1] if numeric else p[0] for p in pts], [p[2] for p in pts],
+                                marker="o", color=colors(i % colors.N))
+                legend.setdefault(label, line)
+        if numeric and x == "lr":
+            ax.set_xscale("log")
+        if not numeric:
+            ax.set_xticks(range(len(xs_all)), [_fmt(v) for v in xs_all])
+        if panel_key is not None:
+            ax.set_title(f"{panel_key}={_fmt(panel)}", fontsize="medium")
+        ax.set_xlabel(x or "run")
+        ax.grid(alpha=0.3)
+    for ax in axes[len(panels):]:
+        ax.set_visible(False)
+    for ax in axes[::cols]:
+        ax.set_ylabel("test accuracy")
+    if line_keys:
+        fig.legend(list(legend.values()), list(legend), loc="outside right upper",
+                   fontsize="small")
+    fig.suptitle(f"test accuracy by {x}" + (f" for each ({', '.join(others)})" if others else ""))
     return _save(fig, path)
 
 
