@@ -1,7 +1,9 @@
 """The command line: ``autograd-lite train ...`` (also ``python -m autograd_lite train ...``).
 
-Subcommands: ``train`` (train and evaluate an MLP) and ``graph`` (draw a
-backward graph to a file; see ``autograd_lite.viz.cli``).
+Subcommands: ``train`` (train and evaluate an MLP), ``graph`` (draw a
+backward graph to a file; see ``autograd_lite.viz.cli``) and ``grid``
+(``autograd-lite grid CONFIG.toml`` runs a hyperparameter grid, ``autograd-lite
+grid --report STORE`` ranks its results; see ``autograd_lite.search.cli``).
 
 Every ``train`` flag is a ``TrainConfig`` field (``--batch-size`` sets
 ``batch_size``); ``--config FILE.toml`` reads the fields from a file first and
@@ -25,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from . import __version__
+from .search.cli import add_grid_parser, grid_command
 from .train.config import (ACTIVATIONS, DATASETS, DTYPES, EARLY_STOPS, FIELD_HELP, LOSSES,
                            OPTIMIZERS, OUTPUT_ACTIVATIONS, ConfigError, TrainConfig,
                            check_field, read_toml)
@@ -79,7 +82,7 @@ def _default(key: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``autograd-lite`` argument parser (subcommands ``train`` and ``graph``).
+    """The ``autograd-lite`` argument parser (subcommands ``train``, ``graph`` and ``grid``).
 
     >>> build_parser().parse_args(["train", "--lr", "0.5"]).lr
     0.5
@@ -153,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="no progress bar or per-epoch table; only the final summary")
     from .viz.cli import add_graph_parser  # the graph subcommand lives with viz
     add_graph_parser(commands)
+    add_grid_parser(commands)
     return parser
 
 
@@ -297,6 +301,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "graph":
             from .viz.cli import run_graph
             return run_graph(args, args.command_parser)
+        if args.command == "grid":
+            return grid_command(args, args.command_parser)
         return _train(args, args.command_parser)
     except SystemExit as e:  # argparse's own exits: --help, --version, usage errors (2)
         return e.code if isinstance(e.code, int) else 1

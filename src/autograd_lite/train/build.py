@@ -86,14 +86,17 @@ def _num_classes(name: str, dataset: data.Dataset) -> int:
     return k
 
 
-def build_data(config: TrainConfig) -> Splits:
+def build_data(config: TrainConfig, dataset: data.Dataset | None = None) -> Splits:
     """Load ``config.dataset``, hold out ``val_fraction`` (stratified), cap at ``train_size``.
 
     Inputs are cast to ``config.dtype``. A named dataset has 10 classes; a
     directory's labels (train and test together) must be exactly 0..K-1,
     giving K classes (else ``ValueError`` naming the unexpected labels).
+    ``dataset``: ``config.dataset`` already loaded (the grid search's workers
+    keep it between runs); it is not modified.
     """
-    dataset = data.load_dataset(config.dataset)
+    if dataset is None:
+        dataset = data.load_dataset(config.dataset)
     if config.val_fraction > 0:
         train, val = data.train_val_split(dataset.train, config.val_fraction, seed=config.seed)
     else:

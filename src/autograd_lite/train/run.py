@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import nn
+from .. import data, nn
 from .._io import atomic_write_text
 from .build import (build_data, build_early_stopping, build_loss, build_model, build_optimizer,
                     build_scheduler, seed_streams)
@@ -125,12 +125,14 @@ def _check_resume_config(config: TrainConfig, path: str | os.PathLike[str]) -> C
 
 def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
         progress: bool = True, *, resume: str | os.PathLike[str] | None = None,
-        on_epoch: Callable[[EpochRecord], None] | None = None) -> RunResult:
+        on_epoch: Callable[[EpochRecord], None] | None = None,
+        dataset: data.Dataset | None = None) -> RunResult:
     """Train and evaluate the model ``config`` describes; write its files to ``out_dir``.
 
     ``resume``: a ``checkpoint.npz`` from an earlier run with the same config
     (``epochs`` may be larger) to continue exactly. ``on_epoch(record)`` is
-    called after each epoch (the CLI prints rows with it).
+    called after each epoch (the CLI prints rows with it). ``dataset``:
+    ``config.dataset`` already loaded (``data.load_dataset``), to skip loading it.
 
     Everything that can refuse the run is checked before any file is
     written: matplotlib (with ``out_dir``) and tqdm (with ``progress``) are
@@ -149,7 +151,7 @@ def run(config: TrainConfig, out_dir: str | os.PathLike[str] | None = None,
         tqdm_class()  # likewise for the progress bar
     ckpt = None if resume is None else _check_resume_config(config, resume)
 
-    splits = build_data(config)
+    splits = build_data(config, dataset)
     model_rng, data_rng = seed_streams(config.seed)
     model = build_model(config, splits.train.x.shape[1], splits.num_classes, model_rng)
     loss_fn = build_loss(config, splits.num_classes)
