@@ -1349,6 +1349,21 @@ def test_pow_gradcheck_away_from_zero_still_holds():
     assert ag.gradgradcheck(lambda p, q: p ** q, a, b)
 
 
+def test_pow_second_order_at_a_zero_exponent_and_nonzero_base():
+    """At b = 0 with a != 0 the zero-base guard must not cut d/db of b·a^(b-1) = a^(b-1)(1 + b ln a).
+
+    Hypothesis found this (a = 0.5, b = 0): the guard used to swap the exponent at every b = 0.
+    """
+    a = ag.tensor([0.5, 2.0, 3.0], dtype="float64", requires_grad=True)
+    b = ag.tensor([0.0, 0.0, 0.0], dtype="float64", requires_grad=True)
+    assert ag.gradgradcheck(lambda p, q: p ** q, a, b)
+    (a ** b).sum().backward(create_graph=True)
+    ga = a.grad
+    a.grad = b.grad = None
+    ga.sum().backward()
+    np.testing.assert_allclose(b.grad.data, 1 / a.data)
+
+
 def test_getitem_does_no_dry_run_on_a_copy_of_the_shape():
     """Indexing a huge broadcast view works (no np.empty(shape) dry run is made)."""
     big = ag.broadcast_to(ag.tensor([1.0, 2.0, 3.0]), (10 ** 8, 10 ** 8, 3))  # 3e16 elements

@@ -68,15 +68,31 @@ def _where_zero(xp: Any, v: Any, fill: float) -> Any:
     return xp.where(v == 0, fill, v)
 
 
+def _safe_exponent(xp: Any, a: Any, b: Any) -> Any:
+    """``b``, except 1 where both ``a`` and ``b`` are 0: there b * a**(b - 1) is 0 * inf."""
+    if isinstance(a, numbers.Number):
+        return _where_zero(xp, b, 1.0) if a == 0 else b
+    if isinstance(b, numbers.Number):
+        return b
+    # Only at a zero base: elsewhere the exponent stays b, so the derivative of
+    # b * a**(b - 1) with respect to b (second order) keeps its a**(b - 1) ln a term at b = 0.
+    return xp.where(a == 0, _where_zero(xp, b, 1.0), b)
+
+
 def _pow_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     # At a zero base the textbook formulas give 0 * inf = nan. Like ag.Value:
-    # d(a**0)/da = 0 (b * a**(b - 1) with the exponent made safe at b = 0) and
+    # d(0**0)/da = 0 (b * a**(b - 1) with the exponent made safe there) and
     # d(0**b)/db = 0 (ln a evaluated at 1 instead of 0). Only the inputs are
     # replaced, never the results, so under create_graph no nan leaks into
     # second derivatives either.
     a, b = ctx.inputs
     xp = ctx.xp
-    ga = g * b * a ** (_where_zero(xp, b, 1.0) - 1) if ctx.needs[0] else None
+    if not ctx.needs[0]:
+        ga = None
+    elif isinstance(b, numbers.Number) and b == 0:
+        ga = g * 0.0  # d(a**0)/da = 0, also at a = 0
+    else:
+        ga = g * b * a ** (_safe_exponent(xp, a, b) - 1)
     gb = g * ctx.out * xp.log(_where_zero(xp, a, 1.0)) if ctx.needs[1] else None
     return ga, gb
 
