@@ -91,8 +91,12 @@ class Node:
         """
         self.out = None
         self.freed = True
-        self.inputs = tuple(_FreedInput(x) if isinstance(x, Tensor) and x._node is not None
-                            else x for x in self.inputs)
+        inputs = self.inputs
+        for x in inputs:
+            if isinstance(x, Tensor) and x._node is not None:
+                self.inputs = tuple([_FreedInput(x) if isinstance(x, Tensor) and
+                                     x._node is not None else x for x in inputs])
+                break
         free_op = getattr(self.op, "free", None)
         if free_op is not None:
             free_op()
@@ -107,14 +111,14 @@ class _FreedInput(Tensor):
     __slots__ = ("_shape", "_dtype")
 
     def __init__(self, source: Tensor) -> None:
-        self.data = np.empty(0, source.dtype)
+        self.data = _empty_of(source.dtype)
         self.requires_grad = source.requires_grad
         self.grad = None
         self.name = source.name
         self._node = source._node
         self._vc = source._vc
         self._hooks = None
-        self._shape = source.shape
+        self._shape = source.shape  # properties: a stand-in's own shape if it is one
         self._dtype = source.dtype
 
     @property
@@ -127,6 +131,19 @@ class _FreedInput(Tensor):
 
     def __repr__(self) -> str:
         return f"<freed {self._dtype} tensor of shape {self._shape}>"
+
+
+_EMPTY: dict[Any, np.ndarray] = {}
+
+
+def _empty_of(dtype: Any) -> np.ndarray:
+    """One shared, read-only empty array per dtype: what a freed stand-in holds."""
+    arr = _EMPTY.get(dtype)
+    if arr is None:
+        arr = np.empty(0, dtype)
+        arr.flags.writeable = False
+        arr = _EMPTY.setdefault(dtype, arr)
+    return arr
 
 
 # ---------------------------------------------------------------- grad mode
@@ -503,25 +520,51 @@ def grad_of(
         grads[key] = g if key not in grads else grads[key] + g
     wanted_nodes = {id(t._node): t for t in inputs or () if t._node is not None}
     captured: dict[int, Any] = {}
+    # Keys whose gradient array is fresh and referenced by nothing else: it can be
+    # accumulated into in place and handed to a leaf's .grad without a copy.
+    owned: set[int] = set()
     anomaly = _state.anomaly
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
         for node in _topological_order(roots):
-            g = grads.pop(id(node), None)
+            nid = id(node)
+            g = grads.pop(nid, None)
             if g is None:
                 continue
-            _check_saved(node, create_graph)
+            if node.freed or node.saved_versions or create_graph:
+                _check_saved(node, create_graph)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
-            if wanted_nodes and id(node) in wanted_nodes:
-                captured[id(wanted_nodes[id(node)])] = g
+            if wanted_nodes and nid in wanted_nodes:
+                captured[id(wanted_nodes[nid])] = g
             if inputs is None and node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
                     _accumulate_into(kept, g, create_graph)
-            input_grads = _backward_step(node, g, create_graph, anomaly)
-            for x, gi in zip(node.inputs, input_grads):
+            node_inputs = node.inputs
+            op = node.op
+            if create_graph or anomaly or type(op) is not Op:
+                input_grads = _backward_step(node, g, create_graph, anomaly)
+                may_own = not create_graph and type(op) is Op
+            else:  # the first-order path of _input_grads, inlined: it runs for every node
+                needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in node_inputs])
+                input_grads = list(op.vjp(VjpContext(
+                    numpy_ns, op, [x.data if isinstance(x, Tensor) else x for x in node_inputs],
+                    node.params, needs, node.out), g))
+                for i, gi in enumerate(input_grads):
+                    if gi is None:
+                        continue
+                    if not needs[i]:
+                        input_grads[i] = None
+                        continue
+                    x = node_inputs[i]
+                    if gi.shape != x.shape:
+                        gi = input_grads[i] = unbroadcast(numpy_ns, gi, x.shape)
+                    if gi.dtype != x.dtype:
+                        input_grads[i] = gi.astype(x.dtype)
+                may_own = True
+            for x, gi in zip(node_inputs, input_grads):
                 if gi is None:
                     continue
                 if x._node is None:
@@ -530,7 +573,17 @@ def grad_of(
                 else:
                     key = id(x._node)
                 prev = grads.get(key)
-                grads[key] = gi if prev is None else prev + gi
+                if prev is None:
+                    grads[key] = gi
+                    if (may_own and type(gi) is np.ndarray and gi.base is None
+                            and _is_fresh(gi, g, node, input_grads)):
+                        owned.add(key)
+                elif key in owned:
+                    np.add(prev, gi, out=prev)
+                else:
+                    grads[key] = total = prev + gi
+                    if type(total) is np.ndarray:
+                        owned.add(key)
             if not retain_graph:
                 node.free()
         for key, leaf in leaves.items():
@@ -539,8 +592,9 @@ def grad_of(
                 continue
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, create_graph)
+                owned.discard(key)
             if inputs is None:
-                _accumulate_into(leaf, g, create_graph)
+                _accumulate_into(leaf, g, create_graph, key in owned)
             else:
                 captured[key] = g
     finally:
@@ -556,13 +610,38 @@ def grad_of(
     return results
 
 
-def _accumulate_into(t: Tensor, g: Any, create_graph: bool) -> None:
-    """``t.grad += g``, out of place when the graph is recorded."""
+def _is_fresh(gi: Any, g: Any, node: Node, input_grads: Sequence[Any]) -> bool:
+    """True if ``gi`` is a new array a registered vjp made, aliased by nothing else.
+
+    Not fresh: a view (it has a base), a numpy scalar, the incoming gradient
+    itself (``add`` passes it through), an input or the saved output (a vjp may
+    return them), or an array returned for two inputs.
+    """
+    if type(gi) is not np.ndarray or gi.base is not None or gi is g or gi is node.out:
+        return False
+    for x in node.inputs:
+        if gi is x or (type(x) is not np.ndarray and gi is getattr(x, "data", None)):
+            return False
+    n = 0
+    for other in input_grads:
+        if other is gi:
+            n += 1
+    return n == 1
+
+
+def _accumulate_into(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """``t.grad += g``, out of place when the graph is recorded.
+
+    ``owned``: ``g`` is a fresh array nothing else refers to, so a leaf without
+    a gradient yet can keep it as is instead of a copy.
+    """
     if create_graph or isinstance(g, Tensor):
         g = _as_tensor_grad(g)
         t.grad = g if t.grad is None else t.grad + g
         return
-    if t.grad is None or t.grad.requires_grad:
+    if t.grad is None and owned and g.dtype == t.data.dtype:
+        t.grad = Tensor._wrap(g, False)
+    elif t.grad is None or t.grad.requires_grad:
         # Own a fresh copy: the vjp may have handed the same array to others.
         fresh = np.array(g, dtype=t.dtype, copy=True)
         t.grad = Tensor._wrap(fresh, False) if t.grad is None else t.grad + fresh
