@@ -356,20 +356,21 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
     seen: set[int] = set()
     # Each stack entry is a node and whether its inputs were already pushed.
     stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
+    push, done, mark = stack.append, order.append, seen.add
     while stack:
         node, expanded = stack.pop()
         if expanded:
-            order.append(node)
+            done(node)
             continue
         if id(node) in seen:
             continue
-        seen.add(id(node))
-        stack.append((node, True))
+        mark(id(node))
+        push((node, True))
         for x in node.inputs:
             if isinstance(x, Tensor):
                 child = x._node
                 if child is not None and id(child) not in seen:
-                    stack.append((child, False))
+                    push((child, False))
     order.reverse()
     return order
 
@@ -502,23 +503,26 @@ def grad_of(
     """
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = seeds if seeds is not None else [None] * len(roots)
-    for r in roots:
+    if seeds is None:
+        seeds = [None] * len(roots)
+    # Gradients so far, keyed by id of the node (non-leaves) or of the tensor (leaves).
+    grads: dict[int, Any] = {}
+    leaves: dict[int, Tensor] = {}
+    for r, s in zip(roots, seeds):
         if not r.requires_grad:
             raise RuntimeError(
                 "backward: the output does not require grad, so there is no graph to "
                 "differentiate. Create inputs with requires_grad=True (and not under "
                 "no_grad()).")
-    # Gradients so far, keyed by id of the node (non-leaves) or of the tensor (leaves).
-    grads: dict[int, Any] = {}
-    leaves: dict[int, Tensor] = {}
     for r, s in zip(roots, seeds):
         g = _seed(r, s, create_graph)
-        key = id(r) if r._node is None else id(r._node)
         if r._node is None:
+            key = id(r)
             leaves[key] = r
+        else:
+            key = id(r._node)
         grads[key] = g if key not in grads else grads[key] + g
-    wanted_nodes = {id(t._node): t for t in inputs or () if t._node is not None}
+    wanted_nodes = {id(t._node): t for t in inputs if t._node is not None} if inputs else None
     captured: dict[int, Any] = {}
     # Keys whose gradient array is fresh and referenced by nothing else: it can be
     # accumulated into in place and handed to a leaf's .grad without a copy.
