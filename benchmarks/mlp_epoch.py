@@ -393,10 +393,12 @@ def memory_worker(name: str, batch_size: int, dataset: str, limit: int | None) -
     return result
 
 
-def measure_memory(name: str, batch_size: int, dataset: str, limit: int | None
-                   ) -> dict[str, Any]:
+def measure_memory(name: str, batch_size: int, dataset: str, limit: int | None,
+                   blas_threads: int | None) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--memory-worker", name, "--batch-sizes", str(batch_size),
            "--dataset", dataset]
+    if blas_threads is not None:
+        cmd += ["--blas-threads", str(blas_threads)]
     if limit is not None:
         cmd += ["--limit", str(limit)]
     env = dict(os.environ)
@@ -444,22 +446,34 @@ def main() -> None:
                         help="smoke run: 2 epochs of 6,000 images, no memory")
     parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory columns")
+    parser.add_argument("--blas-threads", type=int, default=None,
+                        help="limit BLAS threads (threadpoolctl) for every engine, torch too; "
+                             "default: as configured")
     parser.add_argument("--profile", type=int, metavar="BATCH", default=None,
                         help="also cProfile autograd_lite's steps at this batch size")
     parser.add_argument("--memory-worker", choices=sorted(ENGINES), help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.memory_worker:
+        if args.blas_threads is not None:
+            from threadpoolctl import threadpool_limits
+            threadpool_limits(limits=args.blas_threads)
         print(json.dumps(memory_worker(args.memory_worker, args.batch_sizes[0], args.dataset,
                                        args.limit)))
         return
     if args.quick:
         args.epochs, args.limit, args.no_memory = 2, args.limit or 6000, True
 
+    limits = None
+    if args.blas_threads is not None:
+        from threadpoolctl import threadpool_limits  # benchmark-only dependency
+        limits = threadpool_limits(limits=args.blas_threads)  # kept for the whole run
     torch_version = None if args.no_torch else torch_available()
     names = ["numpy", "autograd_lite"] + (["torch"] if torch_version else [])
     if torch_version:
         import torch
+        if args.blas_threads is not None:
+            torch.set_num_threads(args.blas_threads)
         threads = f"torch {torch_version}, {torch.get_num_threads()} intra-op threads"
     else:
         threads = "torch: " + ("left out (--no-torch)" if args.no_torch else "not installed")
@@ -468,6 +482,8 @@ def main() -> None:
         f"data: {described}; float32; lr {LR}, momentum {MOMENTUM}",
         f"timing: median of {args.epochs} epochs per engine (engines alternate per epoch), "
         f"after {WARMUP_STEPS} warm-up steps; cyclic GC on",
+        "BLAS threads: " + ("as configured" if limits is None
+                            else f"limited to {args.blas_threads} (--blas-threads)"),
         threads,
     ])
     if not check_same_work(names, x, y):
@@ -481,7 +497,8 @@ def main() -> None:
         base = statistics.median(times["numpy"])
         mem: dict[str, dict[str, Any]] = {}
         if not args.no_memory:
-            mem = {name: measure_memory(name, bs, args.dataset, args.limit) for name in names}
+            mem = {name: measure_memory(name, bs, args.dataset, args.limit, args.blas_threads)
+                   for name in names}
         base_mem = mem.get("numpy", {})
         for name in names:
             med = statistics.median(times[name])

@@ -356,21 +356,20 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
     seen: set[int] = set()
     # Each stack entry is a node and whether its inputs were already pushed.
     stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
-    push, done, mark = stack.append, order.append, seen.add
     while stack:
         node, expanded = stack.pop()
         if expanded:
-            done(node)
+            order.append(node)
             continue
         if id(node) in seen:
             continue
-        mark(id(node))
-        push((node, True))
+        seen.add(id(node))
+        stack.append((node, True))
         for x in node.inputs:
             if isinstance(x, Tensor):
                 child = x._node
                 if child is not None and id(child) not in seen:
-                    push((child, False))
+                    stack.append((child, False))
     order.reverse()
     return order
 
