@@ -507,7 +507,7 @@ def grad_of(
     # Gradients so far, keyed by id of the node (non-leaves) or of the tensor (leaves).
     grads: dict[int, Any] = {}
     leaves: dict[int, Tensor] = {}
-    for r, s in zip(roots, seeds):
+    for r in roots:
         if not r.requires_grad:
             raise RuntimeError(
                 "backward: the output does not require grad, so there is no graph to "
@@ -550,43 +550,30 @@ def grad_of(
             if create_graph or anomaly or type(op) is not Op:
                 input_grads = _backward_step(node, g, create_graph, anomaly)
                 may_own = not create_graph and type(op) is Op
-            else:  # the first-order path of _input_grads, inlined: it runs for every node
+                for x, gi in zip(node_inputs, input_grads):
+                    if gi is not None:
+                        _add_grad(grads, leaves, owned, x, gi,
+                                  may_own and _is_fresh(gi, g, node, input_grads))
+            else:
+                # The first-order path, inlined (it runs for every node): the vjp on
+                # ndarrays, then each input's gradient unbroadcast, cast and added up.
                 needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in node_inputs])
-                input_grads = list(op.vjp(VjpContext(
+                input_grads = op.vjp(VjpContext(
                     numpy_ns, op, [x.data if isinstance(x, Tensor) else x for x in node_inputs],
-                    node.params, needs, node.out), g))
-                for i, gi in enumerate(input_grads):
-                    if gi is None:
+                    node.params, needs, node.out), g)
+                for i, x in enumerate(node_inputs):
+                    gi = input_grads[i]
+                    if gi is None or not needs[i]:
                         continue
-                    if not needs[i]:
-                        input_grads[i] = None
-                        continue
-                    x = node_inputs[i]
-                    if gi.shape != x.shape:
-                        gi = input_grads[i] = unbroadcast(numpy_ns, gi, x.shape)
-                    if gi.dtype != x.dtype:
-                        input_grads[i] = gi.astype(x.dtype)
-                may_own = True
-            for x, gi in zip(node_inputs, input_grads):
-                if gi is None:
-                    continue
-                if x._node is None:
-                    key = id(x)
-                    leaves[key] = x
-                else:
-                    key = id(x._node)
-                prev = grads.get(key)
-                if prev is None:
-                    grads[key] = gi
-                    if (may_own and type(gi) is np.ndarray and gi.base is None
-                            and _is_fresh(gi, g, node, input_grads)):
-                        owned.add(key)
-                elif key in owned:
-                    np.add(prev, gi, out=prev)
-                else:
-                    grads[key] = total = prev + gi
-                    if type(total) is np.ndarray:
-                        owned.add(key)
+                    data = x.data
+                    fresh = False
+                    if gi.shape != data.shape:
+                        gi = unbroadcast(numpy_ns, gi, data.shape)
+                    if gi.dtype != data.dtype:
+                        gi, fresh = gi.astype(data.dtype), True
+                    elif type(gi) is np.ndarray and gi.base is None:
+                        fresh = _is_fresh(gi, g, node, input_grads)
+                    _add_grad(grads, leaves, owned, x, gi, fresh)
             if not retain_graph:
                 node.free()
         for key, leaf in leaves.items():
@@ -611,6 +598,27 @@ def grad_of(
             raise RuntimeError(f"grad: input {t!r} is not used to compute the output")
         results.append(None if g is None else _as_tensor_grad(g))
     return results
+
+
+def _add_grad(grads: dict[int, Any], leaves: dict[int, Tensor], owned: set[int], x: Tensor,
+              gi: Any, fresh: bool) -> None:
+    """Add ``gi`` to the gradient collected for ``x`` (in place when that array is owned)."""
+    if x._node is None:
+        key = id(x)
+        leaves[key] = x
+    else:
+        key = id(x._node)
+    prev = grads.get(key)
+    if prev is None:
+        grads[key] = gi
+        if fresh:
+            owned.add(key)
+    elif key in owned:
+        np.add(prev, gi, out=prev)
+    else:
+        grads[key] = total = prev + gi
+        if type(total) is np.ndarray:
+            owned.add(key)
 
 
 def _is_fresh(gi: Any, g: Any, node: Node, input_grads: Sequence[Any]) -> bool:

@@ -105,10 +105,15 @@ def linear(x: Any, w: Any, b: Any = None) -> Tensor:
 
 # ---------------------------------------------------------------- cross entropy
 
+def _row_sums(a: np.ndarray) -> np.ndarray:
+    """Σ over axis 1 of a 2-D float array, as a matrix-vector product: several times
+    faster than ``a.sum(axis=1)`` when rows are short (10 classes)."""
+    return np.dot(a, np.ones(a.shape[1], a.dtype))
+
+
 def _cross_entropy_forward(z: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
-    # ufunc methods rather than np.max/np.sum: the same reductions, less Python per call
     shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # no overflow in exp
-    log_sum = np.log(np.add.reduce(np.exp(shifted), axis=1))
+    log_sum = np.log(_row_sums(np.exp(shifted)))
     if t.ndim == 1:  # integer labels: each row's −log p(label) = log Σ exp − shifted[label]
         per_row = log_sum - shifted[np.arange(len(t)), t]
     else:            # probability targets: Σ t·(log Σ exp − shifted)
@@ -121,11 +126,27 @@ def _cross_entropy_forward(z: np.ndarray, t: np.ndarray, reduction: str) -> np.n
 
 
 def _softmax_rows(z: np.ndarray) -> np.ndarray:
-    """softmax(z) along axis 1 in one fresh array (ndarrays only)."""
-    p = np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True))
+    """softmax(z) along axis 1 in one fresh array (ndarrays only).
+
+    Shifted by the largest logit overall (one fast reduction) rather than each
+    row's: exact the same unless a row's logits all sit so far below it that
+    exp underflows, which the row sums show; then each row's maximum is used.
+    """
+    p = np.subtract(z, np.maximum.reduce(z, axis=None))
     np.exp(p, out=p)
-    p /= np.add.reduce(p, axis=1, keepdims=True)
+    sums = _row_sums(p)
+    if not sums.min() >= _NORMAL_SUM[p.dtype.char]:  # also NaN: take the careful path
+        np.subtract(z, np.maximum.reduce(z, axis=1, keepdims=True), out=p)
+        np.exp(p, out=p)
+        sums = _row_sums(p)
+    p /= sums[:, None]
     return p
+
+
+# Row sums above this keep every probability at full precision (exp did not underflow
+# into subnormals for any entry that matters): float's smallest normal x 2^mantissa bits.
+_NORMAL_SUM = {np.dtype(d).char: float(np.finfo(d).tiny) * 2.0 ** np.finfo(d).nmant
+               for d in (np.float16, np.float32, np.float64, np.longdouble)}
 
 
 def _cross_entropy_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
