@@ -40,6 +40,7 @@ temporaries of building the model.
     python benchmarks/mlp_epoch.py                    # Fashion-MNIST if present, else sample
     python benchmarks/mlp_epoch.py --quick            # 2 epochs of 6,000 images, no memory
     python benchmarks/mlp_epoch.py --profile 32       # + cProfile of autograd_lite's steps
+    python benchmarks/mlp_epoch.py --blas-threads 1 --clock cpu   # steadier on a busy machine
 
 Targets (issue 6): batch 256 <= 1.10x numpy, batch 32 <= 1.40x; epoch
 peak memory <= 1.2x numpy.
@@ -72,6 +73,7 @@ SIZES = (784, 100, 10)
 LR, MOMENTUM = 0.1, 0.9
 CHECK_STEPS, CHECK_BATCH, CHECK_TOL = 20, 256, 1e-5
 WARMUP_STEPS = 20
+CLOCK = time.perf_counter  # --clock cpu: time.process_time
 Weights = dict[str, np.ndarray]
 
 
@@ -294,11 +296,11 @@ def run_epoch(engine: Any, feeder: Feeder, order: np.ndarray, steps: int | None 
               ) -> tuple[float, float]:
     """(seconds, mean loss) of one pass over ``order`` (or its first ``steps`` batches)."""
     total, count = 0.0, 0
-    start = time.perf_counter()
+    start = CLOCK()
     for xb, yb in feeder.batches(order, steps):
         total += engine.step(xb, yb)
         count += 1
-    return time.perf_counter() - start, total / max(count, 1)
+    return CLOCK() - start, total / max(count, 1)
 
 
 def check_same_work(names: list[str], x: np.ndarray, y: np.ndarray) -> bool:
@@ -449,6 +451,10 @@ def main() -> None:
     parser.add_argument("--blas-threads", type=int, default=None,
                         help="limit BLAS threads (threadpoolctl) for every engine, torch too; "
                              "default: as configured")
+    parser.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                        help="wall: elapsed time (default); cpu: this process's CPU time, "
+                             "steadier on a shared machine, meaningful with --blas-threads 1 "
+                             "(idle BLAS threads spin and would count)")
     parser.add_argument("--profile", type=int, metavar="BATCH", default=None,
                         help="also cProfile autograd_lite's steps at this batch size")
     parser.add_argument("--memory-worker", choices=sorted(ENGINES), help=argparse.SUPPRESS)
@@ -463,6 +469,9 @@ def main() -> None:
         return
     if args.quick:
         args.epochs, args.limit, args.no_memory = 2, args.limit or 6000, True
+    if args.clock == "cpu":
+        global CLOCK
+        CLOCK = time.process_time
 
     limits = None
     if args.blas_threads is not None:
@@ -481,7 +490,8 @@ def main() -> None:
     print_header("mlp_epoch: MLP 784-100-10 sigmoid + softmax cross-entropy, SGD momentum", ag, [
         f"data: {described}; float32; lr {LR}, momentum {MOMENTUM}",
         f"timing: median of {args.epochs} epochs per engine (engines alternate per epoch), "
-        f"after {WARMUP_STEPS} warm-up steps; cyclic GC on",
+        f"after {WARMUP_STEPS} warm-up steps; cyclic GC on; clock: "
+        + ("wall (elapsed)" if args.clock == "wall" else "CPU time of this process"),
         "BLAS threads: " + ("as configured" if limits is None
                             else f"limited to {args.blas_threads} (--blas-threads)"),
         threads,
