@@ -97,9 +97,10 @@ class Node:
                 self.inputs = tuple([_FreedInput(x) if isinstance(x, Tensor) and
                                      x._node is not None else x for x in inputs])
                 break
-        free_op = getattr(self.op, "free", None)
-        if free_op is not None:
-            free_op()
+        if type(self.op) is not Op:  # a registered Op saves nothing of its own
+            free_op = getattr(self.op, "free", None)
+            if free_op is not None:
+                free_op()
 
     def __repr__(self) -> str:
         return f"<{self.name} node, scope {'/'.join(self.scope) or '-'}>"
@@ -573,7 +574,23 @@ def grad_of(
                         gi, fresh = gi.astype(data.dtype), True
                     elif type(gi) is np.ndarray and gi.base is None:
                         fresh = _is_fresh(gi, g, node, input_grads)
-                    _add_grad(grads, leaves, owned, x, gi, fresh)
+                    # _add_grad, inlined
+                    if x._node is None:
+                        key = id(x)
+                        leaves[key] = x
+                    else:
+                        key = id(x._node)
+                    prev = grads.get(key)
+                    if prev is None:
+                        grads[key] = gi
+                        if fresh:
+                            owned.add(key)
+                    elif key in owned:
+                        np.add(prev, gi, out=prev)
+                    else:
+                        grads[key] = total = prev + gi
+                        if type(total) is np.ndarray:
+                            owned.add(key)
             if not retain_graph:
                 node.free()
         for key, leaf in leaves.items():
