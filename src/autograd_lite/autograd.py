@@ -648,7 +648,7 @@ def _is_fresh(gi: Any, g: Any, node: Node, input_grads: Sequence[Any]) -> bool:
     if type(gi) is not np.ndarray or gi.base is not None or gi is g or gi is node.out:
         return False
     for x in node.inputs:
-        if gi is x or (type(x) is not np.ndarray and gi is getattr(x, "data", None)):
+        if gi is x or (isinstance(x, Tensor) and gi is x.data):
             return False
     n = 0
     for other in input_grads:
