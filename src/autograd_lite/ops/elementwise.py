@@ -199,7 +199,7 @@ def _sigmoid_forward(x: np.ndarray) -> np.ndarray:
     # exp(-logaddexp(0, -x)) form takes ~20x as long. That form is kept for
     # inputs where e^-x would overflow (x < -88 in float32), so that the tiny
     # results there stay exact instead of rounding to 0.
-    if x.dtype.kind != "f":  # integers: the float dtype numpy's ufuncs would use
+    if x.dtype.kind in "iu":  # integers: the float dtype numpy's ufuncs would use
         x = x.astype(np.result_type(x.dtype, np.float16))
     s = np.negative(x)
     if type(s) is not np.ndarray:  # 0-d input: numpy returned a scalar
