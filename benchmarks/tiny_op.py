@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import pstats
 from typing import Any
@@ -59,7 +60,7 @@ def make_namespace(n: int, seed: int = 0) -> dict[str, Any]:
     a = rng.standard_normal(n).astype(np.float32)
     b = rng.standard_normal(n).astype(np.float32)
     return {
-        "np": np, "ag": ag,
+        "np": np, "ag": ag, "gc": gc,
         "a": a, "b": b, "g": np.ones(n, np.float32),
         "ga": np.zeros(n, np.float32), "gb": np.zeros(n, np.float32),
         "ta": ag.tensor(a, requires_grad=True), "tb": ag.tensor(b, requires_grad=True),
@@ -127,23 +128,31 @@ def main() -> None:
     print(f"gradient check (autograd_lite vs hand-written numpy): OK for sizes {sizes}\n")
 
     headers = ["case", "shape", "numpy equiv µs", "autograd_lite µs (min)", "(median)",
-               "x own numpy equiv", "x a+b baseline"]
+               "x own numpy equiv", "x a+b baseline", "gc on: autograd_lite µs", "x own"]
     rows: list[list[str]] = []
     for n in sizes:
         ns = make_namespace(n)
-        results: dict[str, tuple[float, float, float]] = {}
+        results: dict[str, tuple[float, float, float, float, float]] = {}
         for name, (np_stmt, ag_stmt) in CASES.items():
             np_min, _, _ = time_per_iter(np_stmt, "", ns, repeat=repeat, min_time=min_time)
             ag_min, ag_med, _ = time_per_iter(ag_stmt, "", ns, repeat=repeat, min_time=min_time)
-            results[name] = (np_min, ag_min, ag_med)
+            # timeit turns the cyclic GC off; "gc.enable()" in the setup is its documented
+            # way to time with it on, as a user's program runs.
+            np_gc, _, _ = time_per_iter(np_stmt, "gc.enable()", ns, repeat=repeat,
+                                        min_time=min_time)
+            ag_gc, _, _ = time_per_iter(ag_stmt, "gc.enable()", ns, repeat=repeat,
+                                        min_time=min_time)
+            results[name] = (np_min, ag_min, ag_med, np_gc, ag_gc)
         base = results[BASELINE][0]
-        for name, (np_min, ag_min, ag_med) in results.items():
+        for name, (np_min, ag_min, ag_med, np_gc, ag_gc) in results.items():
             rows.append([name, f"({n},)", f"{np_min * 1e6:.2f}", f"{ag_min * 1e6:.2f}",
                          f"{ag_med * 1e6:.2f}", f"{ag_min / np_min:.1f}x",
-                         f"{ag_min / base:.1f}x"])
-    print_table(headers, rows, align="llrrrrr")
+                         f"{ag_min / base:.1f}x", f"{ag_gc * 1e6:.2f}", f"{ag_gc / np_gc:.1f}x"])
+    print_table(headers, rows, align="llrrrrrrr")
     print("\nnumpy baseline per size = the 'numpy equiv µs' of the 'a+b fwd+bwd' row; "
-          "target: autograd_lite a+b fwd+bwd <= 2x that.")
+          "target: autograd_lite a+b fwd+bwd <= 2x that. The gc-on columns time the same "
+          "statements with the cyclic GC on (min of repeats; 'x own' against the numpy "
+          "equivalent also timed with the GC on).")
 
     if args.profile:
         print()

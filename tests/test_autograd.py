@@ -854,3 +854,27 @@ def test_function_with_float_output_still_records():
     assert out.requires_grad and out.grad_fn is not None
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+
+
+@pytest.mark.parametrize("build", [
+    lambda a, b: a + b,                      # add hands its incoming gradient to both inputs
+    lambda a, b: a - b,                      # sub hands it to a alone
+    lambda a, b: (a * b).reshape(2, 1).reshape(2),   # reshape's gradient is a view
+    lambda a, b: (a + b) * 1.0,
+    lambda a, b: a * b + a,                  # a's gradient is a sum of two contributions
+    lambda a, b: ag.ops.linear(a[None], ag.stack([b, b]).T).reshape(2),
+])
+def test_leaf_gradients_never_alias_each_other_or_the_seed(build):
+    """The engine hands fresh arrays to .grad without a copy; none may be shared, so a second
+    backward accumulates into each leaf alone and the caller's seed is never written."""
+    a, b = t64([1.0, 2.0]), t64([3.0, -1.0])
+    seed = np.array([1.0, 10.0])
+    seed_before = seed.copy()
+    build(a, b).backward(gradient=seed)
+    first = a.grad.numpy().copy(), b.grad.numpy().copy()
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    assert not np.shares_memory(a.grad.numpy(), seed) and not np.shares_memory(b.grad.numpy(), seed)
+    build(a, b).backward(gradient=seed)
+    np.testing.assert_array_equal(a.grad.numpy(), 2 * first[0])
+    np.testing.assert_array_equal(b.grad.numpy(), 2 * first[1])
+    np.testing.assert_array_equal(seed, seed_before)

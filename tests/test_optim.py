@@ -583,3 +583,22 @@ def test_repr():
     assert repr(opt) == ("Adam(lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0; "
                          "2 parameter(s))")
     assert repr(optim.StepLR(opt, 5)) == "StepLR(step_size=5, gamma=0.1, last_epoch=0, lr=[0.01])"
+
+
+@pytest.mark.parametrize("key, value, error", [
+    ("lr", -0.1, ValueError), ("lr", float("nan"), ValueError), ("momentum", "0.9", TypeError),
+    ("nesterov", 1, TypeError),  # equal to True, but not a bool
+])
+def test_a_group_option_changed_between_steps_is_checked_again(key, value, error):
+    """step() validates each group's options again whenever one changed since the last step."""
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.1, momentum=0.9)
+    (w * w).sum().backward()
+    opt.step()
+    opt.param_groups[0][key] = value
+    with pytest.raises(error, match=f"SGD.step: param group 0: {key}"):
+        opt.step()
+    opt.param_groups[0][key] = {"lr": 0.5, "momentum": 0.5, "nesterov": False}[key]
+    before = w.data.copy()
+    opt.step()  # valid again: the new value is used
+    assert not np.array_equal(w.data, before)

@@ -91,11 +91,16 @@ class Node:
         """
         self.out = None
         self.freed = True
-        self.inputs = tuple(_FreedInput(x) if isinstance(x, Tensor) and x._node is not None
-                            else x for x in self.inputs)
-        free_op = getattr(self.op, "free", None)
-        if free_op is not None:
-            free_op()
+        inputs = self.inputs
+        for x in inputs:
+            if isinstance(x, Tensor) and x._node is not None:
+                self.inputs = tuple([_FreedInput(x) if isinstance(x, Tensor) and
+                                     x._node is not None else x for x in inputs])
+                break
+        if type(self.op) is not Op:  # a registered Op saves nothing of its own
+            free_op = getattr(self.op, "free", None)
+            if free_op is not None:
+                free_op()
 
     def __repr__(self) -> str:
         return f"<{self.name} node, scope {'/'.join(self.scope) or '-'}>"
@@ -107,14 +112,14 @@ class _FreedInput(Tensor):
     __slots__ = ("_shape", "_dtype")
 
     def __init__(self, source: Tensor) -> None:
-        self.data = np.empty(0, source.dtype)
+        self.data = _empty_of(source.dtype)
         self.requires_grad = source.requires_grad
         self.grad = None
         self.name = source.name
         self._node = source._node
         self._vc = source._vc
         self._hooks = None
-        self._shape = source.shape
+        self._shape = source.shape  # properties: a stand-in's own shape if it is one
         self._dtype = source.dtype
 
     @property
@@ -127,6 +132,19 @@ class _FreedInput(Tensor):
 
     def __repr__(self) -> str:
         return f"<freed {self._dtype} tensor of shape {self._shape}>"
+
+
+_EMPTY: dict[Any, np.ndarray] = {}
+
+
+def _empty_of(dtype: Any) -> np.ndarray:
+    """One shared, read-only empty array per dtype: what a freed stand-in holds."""
+    arr = _EMPTY.get(dtype)
+    if arr is None:
+        arr = np.empty(0, dtype)
+        arr.flags.writeable = False
+        arr = _EMPTY.setdefault(dtype, arr)
+    return arr
 
 
 # ---------------------------------------------------------------- grad mode
@@ -485,52 +503,94 @@ def grad_of(
     """
     if retain_graph is None:
         retain_graph = create_graph
-    seeds = seeds if seeds is not None else [None] * len(roots)
+    if seeds is None:
+        seeds = [None] * len(roots)
+    # Gradients so far, keyed by id of the node (non-leaves) or of the tensor (leaves).
+    grads: dict[int, Any] = {}
+    leaves: dict[int, Tensor] = {}
     for r in roots:
         if not r.requires_grad:
             raise RuntimeError(
                 "backward: the output does not require grad, so there is no graph to "
                 "differentiate. Create inputs with requires_grad=True (and not under "
                 "no_grad()).")
-    # Gradients so far, keyed by id of the node (non-leaves) or of the tensor (leaves).
-    grads: dict[int, Any] = {}
-    leaves: dict[int, Tensor] = {}
     for r, s in zip(roots, seeds):
         g = _seed(r, s, create_graph)
-        key = id(r) if r._node is None else id(r._node)
         if r._node is None:
+            key = id(r)
             leaves[key] = r
+        else:
+            key = id(r._node)
         grads[key] = g if key not in grads else grads[key] + g
-    wanted_nodes = {id(t._node): t for t in inputs or () if t._node is not None}
+    wanted_nodes = {id(t._node): t for t in inputs if t._node is not None} if inputs else None
     captured: dict[int, Any] = {}
+    # Keys whose gradient array is fresh and referenced by nothing else: it can be
+    # accumulated into in place and handed to a leaf's .grad without a copy.
+    owned: set[int] = set()
     anomaly = _state.anomaly
     previous_mode = _state.grad_enabled
     _state.grad_enabled = create_graph
     try:
         for node in _topological_order(roots):
-            g = grads.pop(id(node), None)
+            nid = id(node)
+            g = grads.pop(nid, None)
             if g is None:
                 continue
-            _check_saved(node, create_graph)
+            if node.freed or node.saved_versions or create_graph:
+                _check_saved(node, create_graph)
             if node.hooks:
                 g = _run_hooks(node.hooks, g, create_graph)
-            if wanted_nodes and id(node) in wanted_nodes:
-                captured[id(wanted_nodes[id(node)])] = g
+            if wanted_nodes and nid in wanted_nodes:
+                captured[id(wanted_nodes[nid])] = g
             if inputs is None and node.retained is not None:
                 kept = node.retained()
                 if kept is not None:
                     _accumulate_into(kept, g, create_graph)
-            input_grads = _backward_step(node, g, create_graph, anomaly)
-            for x, gi in zip(node.inputs, input_grads):
-                if gi is None:
-                    continue
-                if x._node is None:
-                    key = id(x)
-                    leaves[key] = x
-                else:
-                    key = id(x._node)
-                prev = grads.get(key)
-                grads[key] = gi if prev is None else prev + gi
+            node_inputs = node.inputs
+            op = node.op
+            if create_graph or anomaly or type(op) is not Op:
+                input_grads = _backward_step(node, g, create_graph, anomaly)
+                may_own = not create_graph and type(op) is Op
+                for x, gi in zip(node_inputs, input_grads):
+                    if gi is not None:
+                        _add_grad(grads, leaves, owned, x, gi,
+                                  may_own and _is_fresh(gi, g, node, input_grads))
+            else:
+                # The first-order path, inlined (it runs for every node): the vjp on
+                # ndarrays, then each input's gradient unbroadcast, cast and added up.
+                needs = tuple([isinstance(x, Tensor) and x.requires_grad for x in node_inputs])
+                input_grads = op.vjp(VjpContext(
+                    numpy_ns, op, [x.data if isinstance(x, Tensor) else x for x in node_inputs],
+                    node.params, needs, node.out), g)
+                for i, x in enumerate(node_inputs):
+                    gi = input_grads[i]
+                    if gi is None or not needs[i]:
+                        continue
+                    data = x.data
+                    fresh = False
+                    if gi.shape != data.shape:
+                        gi = unbroadcast(numpy_ns, gi, data.shape)
+                    if gi.dtype != data.dtype:
+                        gi, fresh = gi.astype(data.dtype), True
+                    elif type(gi) is np.ndarray and gi.base is None:
+                        fresh = _is_fresh(gi, g, node, input_grads)
+                    # _add_grad, inlined
+                    if x._node is None:
+                        key = id(x)
+                        leaves[key] = x
+                    else:
+                        key = id(x._node)
+                    prev = grads.get(key)
+                    if prev is None:
+                        grads[key] = gi
+                        if fresh:
+                            owned.add(key)
+                    elif key in owned:
+                        np.add(prev, gi, out=prev)
+                    else:
+                        grads[key] = total = prev + gi
+                        if type(total) is np.ndarray:
+                            owned.add(key)
             if not retain_graph:
                 node.free()
         for key, leaf in leaves.items():
@@ -539,8 +599,9 @@ def grad_of(
                 continue
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, create_graph)
+                owned.discard(key)
             if inputs is None:
-                _accumulate_into(leaf, g, create_graph)
+                _accumulate_into(leaf, g, create_graph, key in owned)
             else:
                 captured[key] = g
     finally:
@@ -556,13 +617,59 @@ def grad_of(
     return results
 
 
-def _accumulate_into(t: Tensor, g: Any, create_graph: bool) -> None:
-    """``t.grad += g``, out of place when the graph is recorded."""
+def _add_grad(grads: dict[int, Any], leaves: dict[int, Tensor], owned: set[int], x: Tensor,
+              gi: Any, fresh: bool) -> None:
+    """Add ``gi`` to the gradient collected for ``x`` (in place when that array is owned)."""
+    if x._node is None:
+        key = id(x)
+        leaves[key] = x
+    else:
+        key = id(x._node)
+    prev = grads.get(key)
+    if prev is None:
+        grads[key] = gi
+        if fresh:
+            owned.add(key)
+    elif key in owned:
+        np.add(prev, gi, out=prev)
+    else:
+        grads[key] = total = prev + gi
+        if type(total) is np.ndarray:
+            owned.add(key)
+
+
+def _is_fresh(gi: Any, g: Any, node: Node, input_grads: Sequence[Any]) -> bool:
+    """True if ``gi`` is a new array a registered vjp made, aliased by nothing else.
+
+    Not fresh: a view (it has a base), a numpy scalar, the incoming gradient
+    itself (``add`` passes it through), an input or the saved output (a vjp may
+    return them), or an array returned for two inputs.
+    """
+    if type(gi) is not np.ndarray or gi.base is not None or gi is g or gi is node.out:
+        return False
+    for x in node.inputs:
+        if gi is x or (isinstance(x, Tensor) and gi is x.data):
+            return False
+    n = 0
+    for other in input_grads:
+        if other is gi:
+            n += 1
+    return n == 1
+
+
+def _accumulate_into(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> None:
+    """``t.grad += g``, out of place when the graph is recorded.
+
+    ``owned``: ``g`` is a fresh array nothing else refers to, so a leaf without
+    a gradient yet can keep it as is instead of a copy.
+    """
     if create_graph or isinstance(g, Tensor):
         g = _as_tensor_grad(g)
         t.grad = g if t.grad is None else t.grad + g
         return
-    if t.grad is None or t.grad.requires_grad:
+    if t.grad is None and owned and g.dtype == t.data.dtype:
+        t.grad = Tensor._wrap(g, False)
+    elif t.grad is None or t.grad.requires_grad:
         # Own a fresh copy: the vjp may have handed the same array to others.
         fresh = np.array(g, dtype=t.dtype, copy=True)
         t.grad = Tensor._wrap(fresh, False) if t.grad is None else t.grad + fresh

@@ -111,6 +111,7 @@ class Optimizer(ABC):
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._scratch: dict[tuple[np.dtype[Any], int], np.ndarray] = {}
+        self._validated: dict[int, tuple[tuple[Any, ...], tuple[type, ...], dict[str, Any]]] = {}
         name = type(self).__name__
         if isinstance(params, (Tensor, np.ndarray)):
             raise TypeError(f"{name}: params must be an iterable of Tensors or of dicts, got a "
@@ -219,7 +220,7 @@ class Optimizer(ABC):
         name = type(self).__name__
         index = 0
         for gi, group in enumerate(self.param_groups):
-            options = self._check(group, f"{name}.step: param group {gi}")
+            options = self._checked_options(gi, group)
             for p in group["params"]:
                 index += 1
                 grad = p.grad
@@ -240,6 +241,23 @@ class Optimizer(ABC):
                         state[key] = buf.astype(data.dtype)
                 self._update(data, g, state, options)
                 p._vc[0] += 1
+
+    def _checked_options(self, gi: int, group: dict[str, Any]) -> dict[str, Any]:
+        """The group's validated hyperparameters; validated again only when one changed
+        (in value or in type: ``nesterov=1`` is not ``True``)."""
+        snapshot = tuple([list(v) if type(v) is list else v for v in
+                          [group[k] for k in self.defaults]])
+        types = tuple(map(type, snapshot))
+        cached = self._validated.get(gi)
+        if cached is not None and cached[1] == types:
+            try:
+                if cached[0] == snapshot:
+                    return cached[2]
+            except (TypeError, ValueError):  # e.g. an array put in a group: check it
+                pass
+        options = self._check(group, f"{type(self).__name__}.step: param group {gi}")
+        self._validated[gi] = (snapshot, types, options)
+        return options
 
     @abstractmethod
     def _update(self, p: np.ndarray, g: np.ndarray, state: dict[str, Any],

@@ -115,8 +115,9 @@ class Sequential(Module):
                              "modules") from None
 
     def forward(self, x: Any) -> Any:
-        for module in self.children():
-            x = module(x)
+        modules = self.__dict__
+        for name in self._child_names:
+            x = modules[name](x)
         return x
 
 

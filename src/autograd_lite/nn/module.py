@@ -26,14 +26,14 @@ attribute it was assigned to, so every graph node knows which layer made it.
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, Self
 
 import numpy as np
 
-from ..autograd import no_grad, scope
+from ..autograd import _state as _grad_state
+from ..autograd import no_grad
 from ..tensor import Tensor, get_default_dtype
 
 __all__ = ["Module", "Parameter", "LoadResult"]
@@ -90,8 +90,9 @@ _running = _Running()
 def _scope_path(module: Module, caller: Module | None) -> tuple[str, ...]:
     """Where ``module``'s nodes go: its path inside the running ``caller``, else its class."""
     if caller is not None:
-        for name, child in caller.named_children():
-            if child is module:
+        attrs = caller.__dict__
+        for name in caller._child_names:
+            if attrs[name] is module:
                 return (name,)
         for name, m in caller.named_modules():
             if m is module and name:
@@ -171,12 +172,14 @@ class Module:
         stack = _running.stack
         path = _scope_path(self, stack[-1] if stack else None)
         stack.append(self)
+        # What nesting ag.scope(part) for each part does, without a context manager per part.
+        state = _grad_state
+        outer = state.scope
+        state.scope = outer + path
         try:
-            with contextlib.ExitStack() as scopes:
-                for part in path:
-                    scopes.enter_context(scope(part))
-                return self.forward(*args, **kwargs)
+            return self.forward(*args, **kwargs)
         finally:
+            state.scope = outer
             stack.pop()
 
     # ------------------------------------------------------------ the tree

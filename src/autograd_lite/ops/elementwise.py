@@ -207,13 +207,37 @@ def _tanh_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     return (g * (1 - t * t),)
 
 
+_EXP_LIMIT: dict[Any, float] = {}
+
+
 def _sigmoid_forward(x: np.ndarray) -> np.ndarray:
-    # exp(-log(1 + e^-x)) never overflows, for any sign of x.
-    return np.exp(-np.logaddexp(0, -x))
+    # 1 / (1 + e^-x), in place in one fresh array: 4 fast passes, where the
+    # exp(-logaddexp(0, -x)) form takes ~20x as long. That form is kept for
+    # inputs where e^-x would overflow (x < -88 in float32), so that the tiny
+    # results there stay exact instead of rounding to 0.
+    if x.dtype.kind in "iu":  # integers: the float dtype numpy's ufuncs would use
+        x = x.astype(np.result_type(x.dtype, np.float16))
+    s = np.negative(x)
+    if type(s) is not np.ndarray:  # 0-d input: numpy returned a scalar
+        s = np.asarray(s)
+    limit = _EXP_LIMIT.get(s.dtype)
+    if limit is None:
+        limit = _EXP_LIMIT[s.dtype] = float(np.log(np.finfo(s.dtype).max)) - 1.0
+    if s.size and s.max() > limit:
+        return np.asarray(np.exp(-np.logaddexp(0, -x)))
+    np.exp(s, out=s)
+    s += 1
+    np.reciprocal(s, out=s)
+    return s
 
 
 def _sigmoid_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     s = ctx.out
+    if type(s) is np.ndarray and type(g) is np.ndarray:  # first order: one array, in place
+        d = np.subtract(1, s)
+        d *= s
+        d *= g
+        return (d,)
     return (g * s * (1 - s),)
 
 
