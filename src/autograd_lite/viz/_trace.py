@@ -30,6 +30,7 @@ import numpy as np
 from ..registry import REGISTRY, Op, VjpContext, numpy_ns, unbroadcast
 from ..scalar import Value
 from ..tensor import Tensor
+from ._graph import _topological
 
 __all__ = ["Trace", "TNode", "OpCall", "trace", "FREED_MESSAGE"]
 
@@ -151,24 +152,15 @@ def _tensor_order(root: Tensor) -> tuple[list[Tensor], list[Any]]:
             if isinstance(x, Tensor) and id(x) not in seen:
                 seen.add(id(x))
                 tensors.append(x)
-    # Reverse topological order (consumers before producers), iteratively.
-    order: list[Tensor] = []
-    done: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        t, expanded = stack.pop()
-        if expanded:
-            order.append(t)
-            continue
-        if id(t) in done:
-            continue
-        done.add(id(t))
-        stack.append((t, True))
-        if t._node is not None:
-            for x in t._node.inputs:
-                if isinstance(x, Tensor) and x._node is not None and id(x) not in done:
-                    stack.append((x, False))
-    order.reverse()
+    # Reverse topological order (consumers before producers), without recursion.
+    by_id = {id(t): t for t in tensors}
+
+    def made_by_ops(key: int) -> list[int]:
+        node = by_id[key]._node
+        return [] if node is None else [
+            id(x) for x in node.inputs if isinstance(x, Tensor) and x._node is not None]
+
+    order = [by_id[key] for key in reversed(_topological(id(root), made_by_ops))]
     return tensors, [t for t in order if t._node is not None]
 
 
