@@ -87,6 +87,11 @@ def test_no_resume_starts_over_and_keeps_the_old_store(tiny, tmp_path):
     assert result.ran == 1 and "moved to" in result.notes[0]
     assert (tmp_path / "grid.jsonl.bak").read_bytes() == old
     assert len(read_store(store)[0]) == 1
+    second = store.read_bytes()
+    again = grid_search(small, tiny.base, n_jobs=1, store=store, resume=False, progress=False)
+    assert "grid.jsonl.bak.1" in again.notes[0]
+    assert (tmp_path / "grid.jsonl.bak").read_bytes() == old  # the first backup is kept
+    assert (tmp_path / "grid.jsonl.bak.1").read_bytes() == second
 
 
 def test_a_diverged_run_is_recorded_not_fatal(tiny, tmp_path, monkeypatch):

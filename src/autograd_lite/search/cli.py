@@ -65,7 +65,8 @@ def add_grid_parser(commands: Any) -> argparse.ArgumentParser:
     grid.add_argument("--n-jobs", type=_n_jobs, default=None, metavar="N",
                       help="worker processes (-1: one per core, the default; 1: this process)")
     grid.add_argument("--no-resume", dest="resume", action="store_false",
-                      help="run every configuration again (the old store is kept as STORE.bak)")
+                      help="run every configuration again (the old store is kept as STORE.bak, "
+                           "or STORE.bak.N when that exists)")
     grid.add_argument("--backend", choices=("loky", "dask"), default=None,
                       help="loky: processes on this machine (default); dask: a Dask cluster")
     grid.add_argument("--scheduler", metavar="ADDR",

@@ -69,13 +69,22 @@ def _no_records() -> Generator[dict[str, Any], None, None]:
     yield from ()
 
 
+def _free_backup_name(store: str) -> str:
+    """``STORE.bak``, or ``STORE.bak.N`` with the first unused N: an older backup is never replaced."""
+    candidate, n = store + ".bak", 1
+    while os.path.exists(candidate):
+        candidate, n = f"{store}.bak.{n}", n + 1
+    return candidate
+
+
 def _start_store(store: str, resume: bool, notes: list[str]
                  ) -> tuple[dict[str, dict[str, Any]], Torn | None]:
     """The records already stored (by id), after dropping a torn tail or starting over."""
     if not resume:
         if os.path.exists(store):
-            os.replace(store, store + ".bak")
-            notes.append(f"resume off: the old store was moved to {store}.bak")
+            backup = _free_backup_name(store)
+            os.replace(store, backup)
+            notes.append(f"resume off: the old store was moved to {backup}")
         return {}, None
     records, torn = read_store(store)
     if torn is not None:
@@ -109,7 +118,8 @@ def grid_search(space: Mapping[str, Sequence[Any]], base: TrainConfig, *, n_jobs
     ``store`` (a ``.jsonl`` path) receives each record as its run finishes,
     written by this process only; with ``resume`` the configurations already
     there are not run again (a torn last record is dropped and its run
-    redone); without it an existing store is moved to ``STORE.bak``. One
+    redone); without it an existing store is moved to ``STORE.bak`` (``STORE.bak.1``,
+    ... when that exists). One
     grid at a time per store: two processes appending to one store are not
     detected.
     ``on_record(record, done, total)`` is called after each finished run.
