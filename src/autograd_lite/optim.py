@@ -111,6 +111,7 @@ class Optimizer(ABC):
         self.param_groups: list[dict[str, Any]] = []
         self.state: dict[Tensor, dict[str, Any]] = {}
         self._scratch: dict[tuple[np.dtype[Any], int], np.ndarray] = {}
+        self._scratch_views: dict[tuple[np.dtype[Any], int, tuple[int, ...]], np.ndarray] = {}
         self._validated: dict[int, tuple[tuple[Any, ...], tuple[type, ...], dict[str, Any]]] = {}
         name = type(self).__name__
         if isinstance(params, (Tensor, np.ndarray)):
@@ -267,13 +268,18 @@ class Optimizer(ABC):
     def _buffer(self, p: np.ndarray, slot: int) -> np.ndarray:
         """Scratch space shaped like ``p``: a view of one buffer per (dtype, slot), sized
         for the largest parameter of that dtype, allocated once."""
+        view = self._scratch_views.get((p.dtype, slot, p.shape))
+        if view is not None:
+            return view
         key = (p.dtype, slot)
         buf = self._scratch.get(key)
         if buf is None or buf.size < p.size:
             size = max([q.data.size for g in self.param_groups for q in g["params"]
                         if q.data.dtype == p.dtype] + [p.size])
             buf = self._scratch[key] = np.empty(size, p.dtype)
-        return buf[: p.size].reshape(p.shape)
+            self._scratch_views.clear()  # views of the old, smaller buffer
+        view = self._scratch_views[(p.dtype, slot, p.shape)] = buf[: p.size].reshape(p.shape)
+        return view
 
     # ------------------------------------------------------------ state dict
     def state_dict(self) -> dict[str, Any]:

@@ -200,8 +200,9 @@ class Tensor:
         for i in range(len(self)):
             yield self[i]
 
-    def __hash__(self) -> int:
-        return id(self)
+    # By identity (``__eq__`` is elementwise), as object's C slot: Tensors key the
+    # optimizer's state, looked up for every parameter on every step.
+    __hash__ = object.__hash__
 
     def __bool__(self) -> bool:
         return bool(self.data)

@@ -227,7 +227,7 @@ def _sigmoid_forward(x: np.ndarray) -> np.ndarray:
         return np.asarray(np.exp(-np.logaddexp(0, -x)))
     np.exp(s, out=s)
     s += 1
-    np.reciprocal(s, out=s)
+    np.divide(1, s, out=s)  # the same numbers as np.reciprocal, which numpy does not vectorise
     return s
 
 
