@@ -108,7 +108,16 @@ def linear(x: Any, w: Any, b: Any = None) -> Tensor:
 def _row_sums(a: np.ndarray) -> np.ndarray:
     """Σ over axis 1 of a 2-D float array, as a matrix-vector product: several times
     faster than ``a.sum(axis=1)`` when rows are short (10 classes)."""
-    return np.dot(a, np.ones(a.shape[1], a.dtype))
+    key = (a.shape[1], a.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = np.ones(a.shape[1], a.dtype)
+        ones.flags.writeable = False
+        ones = _ONES.setdefault(key, ones)
+    return np.dot(a, ones)
+
+
+_ONES: dict[tuple[int, np.dtype[Any]], np.ndarray] = {}  # read-only vectors of ones, reused
 
 
 def _cross_entropy_forward(z: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
@@ -207,7 +216,8 @@ def check_labels(op: str, labels: Any, num_classes: int) -> np.ndarray:
     elif arr.dtype.kind not in "iu":
         raise TypeError(f"{op}: labels must be integer class indices, got dtype {arr.dtype}; "
                         "convert them, e.g. np.asarray(labels, dtype=np.int64)")
-    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+    # One pass: seen as unsigned, a negative label is larger than any class index.
+    if arr.size and arr.view(arr.dtype.str.replace("i", "u")).max() >= num_classes:
         bad = np.flatnonzero((arr.ravel() < 0) | (arr.ravel() >= num_classes))
         i = int(bad[0])
         raise ValueError(f"{op}: label {int(arr.ravel()[i])} (at position {i}) is out of range "

@@ -45,8 +45,8 @@ def normalize_axis(axis: Any, ndim: int, op: str = "reduce") -> tuple[int, ...]:
 
 def _expand(ctx: VjpContext, g: Any, like_shape: tuple[int, ...]) -> Any:
     """Give a reduced gradient back its reduced axes (size 1) if keepdims was False."""
-    if ctx.params["keepdims"]:
-        return g
+    if ctx.params["keepdims"] or ctx.params["axis"] is None:
+        return g  # (all axes reduced: a 0-d gradient broadcasts as it is)
     axes = normalize_axis(ctx.params["axis"], len(like_shape))
     return ctx.xp.reshape(g, shape=tuple(1 if i in axes else n for i, n in enumerate(like_shape)))
 
@@ -56,12 +56,24 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 
 def _sum_forward(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
+    if type(x) is np.ndarray:  # what np.sum calls, without its dispatch
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)
     return np.sum(x, axis=axis, keepdims=keepdims)
+
+
+def _spread(ctx: VjpContext, g: Any, shape: tuple[int, ...]) -> Any:
+    """``g`` broadcast to ``shape``: a fresh array on ndarrays (np.broadcast_to's view
+    takes ten times as long to make, and the engine would copy it), else a broadcast."""
+    if isinstance(g, (np.ndarray, np.generic)):  # (g / n of a 0-d array is a numpy scalar)
+        out = np.empty(shape, g.dtype)
+        out[...] = g
+        return out
+    return ctx.xp.broadcast_to(g, shape=shape)
 
 
 def _sum_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     shape = ctx.inputs[0].shape
-    return (ctx.xp.broadcast_to(_expand(ctx, g, shape), shape=shape),)
+    return (_spread(ctx, _expand(ctx, g, shape), shape),)
 
 
 def _mean_forward(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
@@ -71,7 +83,7 @@ def _mean_forward(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> n
 def _mean_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
     shape = ctx.inputs[0].shape
     n = _count(shape, ctx.params["axis"])
-    return (ctx.xp.broadcast_to(_expand(ctx, g, shape) / n, shape=shape),)
+    return (_spread(ctx, _expand(ctx, g, shape) / n, shape),)
 
 
 def _extreme_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
