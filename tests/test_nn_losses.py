@@ -10,6 +10,7 @@ import pytest
 import autograd_lite as ag
 from autograd_lite import nn
 from autograd_lite.nn import functional as F
+from numerical import num_grad
 
 REDUCTIONS = ["mean", "sum", "none"]
 
@@ -70,6 +71,32 @@ def test_cross_entropy_gradcheck(batch, reduction, targets):
         t = f64(probs.data)
         assert ag.gradcheck(lambda z, t: F.cross_entropy(z, t, reduction), f64(logits), t)
         assert ag.gradgradcheck(lambda z, t: F.cross_entropy(z, t, reduction), f64(logits), t)
+
+
+@pytest.mark.parametrize("targets", ["labels", "probabilities"])
+def test_cross_entropy_softmax_kept_by_the_forward_survives_a_retained_backward(batch, targets):
+    """The first-order vjp reads the softmax the forward kept (the node's aux): its
+    gradient matches central differences, a second backward through the retained graph
+    adds the same gradient again (the kept softmax was not modified), and a backward
+    without retain_graph drops it."""
+    logits, labels = batch
+    t = labels if targets == "labels" else np.full((6, 4), 0.25)
+
+    def loss_of(z):
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        picked = log_p[np.arange(6), labels] if targets == "labels" else (t * log_p).sum(1)
+        return -picked.mean()
+
+    z = f64(logits)
+    loss = F.cross_entropy(z, t)
+    assert loss.grad_fn.aux is not None
+    loss.backward(retain_graph=True)
+    first = z.grad.data.copy()
+    np.testing.assert_allclose(first, num_grad(loss_of, logits), rtol=1e-6, atol=1e-9)
+    loss.backward()
+    np.testing.assert_allclose(z.grad.data, 2 * first, rtol=1e-12)
+    assert loss.grad_fn.aux is None
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])

@@ -49,6 +49,7 @@ _state = _State()
 class Node:
     """How a non-leaf Tensor was made: op, inputs, params and saved data.
 
+    ``aux`` is what the op's ``forward_aux`` kept for its first-order vjp.
     ``saved_versions`` pairs each saved tensor's version counter with the
     version it had when saved, so an in-place change is caught at backward.
     ``graph_versions`` does the same for inputs that only a recorded backward
@@ -56,7 +57,7 @@ class Node:
     """
 
     __slots__ = ("op", "inputs", "params", "out", "saved_versions", "graph_versions", "scope",
-                 "site", "hooks", "retained", "freed")
+                 "site", "hooks", "retained", "freed", "aux")
 
     def __init__(self, op: Any, inputs: tuple[Any, ...], params: dict[str, Any], out: Any,
                  saved_versions: tuple[tuple[list[int], int], ...], scope: tuple[str, ...],
@@ -72,6 +73,7 @@ class Node:
         self.hooks: list[Callable[[Tensor], Any]] | None = None
         self.retained: weakref.ref[Tensor] | None = None
         self.freed = False
+        self.aux: Any = None
 
     @property
     def name(self) -> str:
@@ -90,6 +92,7 @@ class Node:
         appended to a list) holds no activations after backward.
         """
         self.out = None
+        self.aux = None
         self.freed = True
         inputs = self.inputs
         for x in inputs:
@@ -306,10 +309,16 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             any_requires_grad = any_requires_grad or x.requires_grad
         else:
             arrays.append(x)
-    data = op.forward(arrays, **params) if op.n_inputs == -1 else op.forward(*arrays, **params)
+    needs_grad = any_requires_grad and _state.grad_enabled
+    aux = None
+    if op.n_inputs == -1:
+        data = op.forward(arrays, **params)
+    elif needs_grad and op.forward_aux is not None:
+        data, aux = op.forward_aux(*arrays, **params)
+    else:
+        data = op.forward(*arrays, **params)
     if type(data) is not np.ndarray:
         data = np.asarray(data)
-    needs_grad = any_requires_grad and _state.grad_enabled
     if needs_grad and data.dtype.kind != "f":
         raise TypeError(
             f"{op.name}: the result is {data.dtype}, which cannot carry a gradient (only real "
@@ -332,6 +341,8 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
                              _state.scope)
         else:
             out._node = Node(op, inputs, params, None, (), _state.scope)
+        if aux is not None:
+            out._node.aux = aux
     if _state.anomaly:
         _check_forward(op.name, out, data)
     return out
@@ -447,7 +458,7 @@ def _input_grads(node: Node, g: Any, create_graph: bool) -> Sequence[Any]:
             ctx = VjpContext(tensor_ns, op, node.inputs, node.params, needs, None)
         else:
             arrays = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
-            ctx = VjpContext(numpy_ns, op, arrays, node.params, needs, node.out)
+            ctx = VjpContext(numpy_ns, op, arrays, node.params, needs, node.out, node.aux)
         grads = list(op.vjp(ctx, g))
         xp = ctx.xp
         for i, (x, gi) in enumerate(zip(node.inputs, grads)):
@@ -574,7 +585,7 @@ def grad_of(
                         needs_list.append(False)
                 needs = tuple(needs_list)
                 input_grads = op.vjp(VjpContext(numpy_ns, op, arrays, node.params, needs,
-                                                node.out), g)
+                                                node.out, node.aux), g)
                 for i, x in enumerate(node_inputs):
                     gi = input_grads[i]
                     if gi is None or not needs[i]:
@@ -658,10 +669,11 @@ def _is_fresh(gi: Any, g: Any, node: Node, input_grads: Sequence[Any]) -> bool:
     """True if ``gi`` is a new array a registered vjp made, aliased by nothing else.
 
     Not fresh: a view (it has a base), a numpy scalar, the incoming gradient
-    itself (``add`` passes it through), an input or the saved output (a vjp may
+    itself (``add`` passes it through), an input, the saved output or aux (a vjp may
     return them), or an array returned for two inputs.
     """
-    if type(gi) is not np.ndarray or gi.base is not None or gi is g or gi is node.out:
+    if type(gi) is not np.ndarray or gi.base is not None or gi is g or gi is node.out \
+            or gi is node.aux:
         return False
     for x in node.inputs:
         if gi is x or (isinstance(x, Tensor) and gi is x.data):

@@ -33,6 +33,10 @@ class Op:
     ``saves`` says what the vjp reads: "inputs", "output", "both" or "" (the
     engine checks those tensors were not modified in place before backward).
     ``view`` marks ops whose output may share memory with their input.
+    ``forward_aux`` (optional) is the forward that also returns a by-product
+    for the first-order vjp, ``(out, aux)``: the engine calls it when it
+    records a node and hands ``aux`` to the vjp as ``ctx.aux`` (None when the
+    vjp runs on Tensors or from a drawing; the vjp then recomputes it).
     """
 
     name: str
@@ -44,6 +48,7 @@ class Op:
     n_inputs: int = 1
     saves: str = "inputs"
     view: bool = False
+    forward_aux: Callable[..., tuple[Any, Any]] | None = None
 
     saves_inputs: bool = field(init=False)
     saves_output: bool = field(init=False)
@@ -63,10 +68,12 @@ class VjpContext:
     ``inputs`` are ndarrays (first-order backward) or Tensors (create_graph);
     ``out`` is the forward's result in the same kind (recomputed on demand
     under create_graph so that it, too, is differentiable); ``needs[i]`` says
-    whether input i wants a gradient, so a vjp can skip expensive work.
+    whether input i wants a gradient, so a vjp can skip expensive work;
+    ``aux`` is what the op's ``forward_aux`` kept (an ndarray the vjp must not
+    modify, since a retained graph is walked again), or None.
     """
 
-    __slots__ = ("xp", "inputs", "params", "needs", "_out", "_op")
+    __slots__ = ("xp", "inputs", "params", "needs", "_out", "_op", "aux")
 
     def __init__(
         self,
@@ -76,8 +83,10 @@ class VjpContext:
         params: dict[str, Any],
         needs: tuple[bool, ...],
         out: Any,
+        aux: Any = None,
     ) -> None:
         self.xp = xp
+        self.aux = aux
         self._op = op
         self.inputs = inputs
         self.params = params
@@ -121,6 +130,7 @@ def register(
     n_inputs: int = 1,
     saves: str = "inputs",
     view: bool = False,
+    forward_aux: Callable[..., tuple[Any, Any]] | None = None,
 ) -> Op:
     """Add an op to the registry and to both namespaces; return it.
 
@@ -131,7 +141,7 @@ def register(
         raise ValueError(f"register: an op named {name!r} is already registered")
     as_tuple = (lambda s: (s,) if isinstance(s, str) else tuple(s))
     op = Op(name, forward, vjp, as_tuple(formula), as_tuple(latex), symbol or name,
-            n_inputs, saves, view)
+            n_inputs, saves, view, forward_aux)
     REGISTRY[name] = op
     setattr(numpy_ns, name, forward)
     setattr(tensor_ns, name, _tensor_function(op))

@@ -121,17 +121,28 @@ _ONES: dict[tuple[int, np.dtype[Any]], np.ndarray] = {}  # read-only vectors of 
 
 
 def _cross_entropy_forward(z: np.ndarray, t: np.ndarray, reduction: str) -> np.ndarray:
+    return _cross_entropy_and_softmax(z, t, reduction)[0]
+
+
+def _cross_entropy_and_softmax(z: np.ndarray, t: np.ndarray, reduction: str
+                               ) -> tuple[np.ndarray, np.ndarray]:
+    """The loss, and softmax(z) (the vjp's main term) from the same exponentials."""
     shifted = z - np.maximum.reduce(z, axis=1, keepdims=True)  # no overflow in exp
-    log_sum = np.log(_row_sums(np.exp(shifted)))
+    probs = np.exp(shifted)
+    sums = _row_sums(probs)
+    log_sum = np.log(sums)
+    probs /= sums[:, None]
     if t.ndim == 1:  # integer labels: each row's −log p(label) = log Σ exp − shifted[label]
         per_row = log_sum - shifted[np.arange(len(t)), t]
     else:            # probability targets: Σ t·(log Σ exp − shifted)
         shifted -= log_sum[:, None]
         per_row = -np.add.reduce(t * shifted, axis=1)
     if reduction == "mean":  # (np.mean sums float16 in float32: keep that)
-        return np.asarray(np.mean(per_row) if per_row.dtype == np.float16
+        loss = np.asarray(np.mean(per_row) if per_row.dtype == np.float16
                           else np.add.reduce(per_row) / len(per_row))
-    return np.asarray(np.add.reduce(per_row)) if reduction == "sum" else per_row
+    else:
+        loss = np.asarray(np.add.reduce(per_row)) if reduction == "sum" else per_row
+    return loss, probs
 
 
 def _softmax_rows(z: np.ndarray) -> np.ndarray:
@@ -171,7 +182,8 @@ def _cross_entropy_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
         if not ctx.needs[0]:
             return None, None
         if type(z) is np.ndarray:  # first order: in place in one array
-            p = _softmax_rows(z)
+            # softmax(z) as the forward computed it (copied: a retained graph reuses it)
+            p = _softmax_rows(z) if ctx.aux is None else ctx.aux.copy()
             p[np.arange(n), t] -= 1
             p *= g
             return p, None
@@ -179,14 +191,15 @@ def _cross_entropy_vjp(ctx: VjpContext, g: Any) -> tuple[Any, ...]:
         one_hot[np.arange(n), t] = 1
         return (xp.softmax(z, axis=1) - one_hot) * g, None
     # Targets need not sum to 1 (gradcheck perturbs them): d/dz = softmax(z)·Σt − t.
-    gz = (xp.softmax(z, axis=1) * xp.sum(t, axis=1, keepdims=True) - t) * g \
-        if ctx.needs[0] else None
+    softmax = ctx.aux if ctx.aux is not None else xp.softmax(z, axis=1)
+    gz = (softmax * xp.sum(t, axis=1, keepdims=True) - t) * g if ctx.needs[0] else None
     gt = -xp.log_softmax(z, axis=1) * g if ctx.needs[1] else None
     return gz, gt
 
 
 CROSS_ENTROPY = register(
     "cross_entropy", _cross_entropy_forward, _cross_entropy_vjp, symbol="CE", n_inputs=2,
+    forward_aux=_cross_entropy_and_softmax,
     formula=("∂ℓ/∂z = softmax(z) − y (y one-hot or probabilities; ÷N for mean)",
              "labels: no gradient; probabilities: ∂ℓ/∂t = −log_softmax(z)"),
     latex=(r"\frac{\partial \ell}{\partial z} = \mathrm{softmax}(z) - y",
