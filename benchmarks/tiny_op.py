@@ -11,6 +11,13 @@ accumulated into preallocated arrays).
 Figures are µs per iteration from ``timeit`` (cyclic GC off while timing, as
 timeit does): the min over repeats (used for the ratios) and the median.
 
+Two reference tapes, written here in a few lines each, show what any Python
+autodiff pays for ``c = a + b`` forward+backward: ``bare tape`` records one
+object per op and backpropagates a single node with no graph walk at all
+(the least a tape can do); ``micrograd's design`` is micrograd's ``Value``
+(a closure per op, a recursive topological sort) over ndarrays. Neither has
+grad mode, dtype or shape rules, broadcasting, version checks or hooks.
+
     python benchmarks/tiny_op.py             # full run, shapes (3,), (100,), (10000,)
     python benchmarks/tiny_op.py --quick     # smoke run, a few seconds
     python benchmarks/tiny_op.py --profile   # also cProfile top-15 (tottime) of a+b fwd+bwd
@@ -55,6 +62,60 @@ CASES: dict[str, tuple[str, str]] = {
 BASELINE = "a+b fwd+bwd"
 
 
+class BareTape:
+    """One object per op; backward runs one node's vjp with no graph walk."""
+
+    __slots__ = ("data", "grad", "parents")
+
+    def __init__(self, data: np.ndarray, parents: tuple[BareTape, ...] = ()) -> None:
+        self.data, self.grad, self.parents = data, None, parents
+
+    def __add__(self, other: BareTape) -> BareTape:
+        return BareTape(self.data + other.data, (self, other))
+
+    def backward(self, g: np.ndarray) -> None:
+        for parent in self.parents:  # d(a+b)/da = d(a+b)/db = 1
+            if parent.grad is None:
+                parent.grad = g.copy()
+            else:
+                parent.grad += g
+
+
+class MicrogradStyle:
+    """micrograd's Value design over ndarrays: a closure per op, a topological sort."""
+
+    def __init__(self, data: np.ndarray, children: tuple[MicrogradStyle, ...] = ()) -> None:
+        self.data, self.grad = data, np.zeros_like(data)
+        self._prev, self._backward = set(children), lambda: None
+
+    def __add__(self, other: MicrogradStyle) -> MicrogradStyle:
+        out = MicrogradStyle(self.data + other.data, (self, other))
+
+        def _backward() -> None:
+            self.grad += out.grad
+            other.grad += out.grad
+        out._backward = _backward
+        return out
+
+    def backward(self, g: np.ndarray) -> None:
+        topo: list[MicrogradStyle] = []
+        visited: set[MicrogradStyle] = set()
+
+        def build(v: MicrogradStyle) -> None:
+            if v not in visited:
+                visited.add(v)
+                for child in v._prev:
+                    build(child)
+                topo.append(v)
+        build(self)
+        self.grad = g
+        for v in reversed(topo):
+            v._backward()
+
+
+REFERENCE_TAPES = {"bare tape": BareTape, "micrograd's design": MicrogradStyle}
+
+
 def make_namespace(n: int, seed: int = 0) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     a = rng.standard_normal(n).astype(np.float32)
@@ -64,6 +125,8 @@ def make_namespace(n: int, seed: int = 0) -> dict[str, Any]:
         "a": a, "b": b, "g": np.ones(n, np.float32),
         "ga": np.zeros(n, np.float32), "gb": np.zeros(n, np.float32),
         "ta": ag.tensor(a, requires_grad=True), "tb": ag.tensor(b, requires_grad=True),
+        **{f"ref{i}_{leaf}": cls(arr.copy()) for i, cls in enumerate(REFERENCE_TAPES.values())
+           for leaf, arr in (("a", a), ("b", b))},
     }
 
 
@@ -79,6 +142,14 @@ def check_gradients(n: int) -> None:
             got = ns[leaf].grad
             if got is None or not np.allclose(got.data, ns[ref], rtol=1e-5, atol=1e-6):
                 raise AssertionError(f"{name}, shape ({n},): {leaf}.grad {got} != numpy {ns[ref]}")
+    ns = make_namespace(n, seed=1)
+    exec(CASES[BASELINE][0], ns)
+    for i, name in enumerate(REFERENCE_TAPES):  # the reference tapes do the same work
+        exec(f"c = ref{i}_a + ref{i}_b; c.backward(g)", ns)
+        for leaf, ref in (("a", "ga"), ("b", "gb")):
+            got = ns[f"ref{i}_{leaf}"].grad
+            if not np.allclose(got, ns[ref]):
+                raise AssertionError(f"{name}, shape ({n},): {leaf}.grad {got} != {ns[ref]}")
 
 
 def run_profile(n: int, iters: int) -> None:
@@ -125,7 +196,8 @@ def main() -> None:
     ])
     for n in sizes:
         check_gradients(n)
-    print(f"gradient check (autograd_lite vs hand-written numpy): OK for sizes {sizes}\n")
+    print(f"gradient check (autograd_lite and the reference tapes vs hand-written numpy): "
+          f"OK for sizes {sizes}\n")
 
     headers = ["case", "shape", "numpy equiv µs", "autograd_lite µs (min)", "(median)",
                "x own numpy equiv", "x a+b baseline", "gc on: autograd_lite µs", "x own"]
@@ -153,6 +225,20 @@ def main() -> None:
           "target: autograd_lite a+b fwd+bwd <= 2x that. The gc-on columns time the same "
           "statements with the cyclic GC on (min of repeats; 'x own' against the numpy "
           "equivalent also timed with the GC on).")
+    print("\nReference tapes, `c = a + b; c.backward(g)` (what any Python tape pays; "
+          "see the module docstring):\n")
+    ref_rows: list[list[str]] = []
+    for n in sizes:
+        ns = make_namespace(n)
+        base, _, _ = time_per_iter(CASES[BASELINE][0], "", ns, repeat=repeat, min_time=min_time)
+        ours, _, _ = time_per_iter(CASES[BASELINE][1], "", ns, repeat=repeat, min_time=min_time)
+        ref_rows.append(["autograd_lite", f"({n},)", f"{ours * 1e6:.2f}", f"{ours / base:.1f}x"])
+        for i, name in enumerate(REFERENCE_TAPES):
+            stmt = f"c = ref{i}_a + ref{i}_b; c.backward(g)"
+            t, _, _ = time_per_iter(stmt, "", ns, repeat=repeat, min_time=min_time)
+            ref_rows.append([name, f"({n},)", f"{t * 1e6:.2f}", f"{t / base:.1f}x"])
+    print_table(["tape", "shape", "a+b fwd+bwd µs", "x numpy baseline"], ref_rows,
+                align="llrr")
 
     if args.profile:
         print()
