@@ -96,9 +96,9 @@ class Node:
         self.freed = True
         inputs = self.inputs
         for x in inputs:
-            if getattr(x, "_node", None) is not None:
-                self.inputs = tuple([_FreedInput(x) if getattr(x, "_node", None) is not None
-                                     else x for x in inputs])
+            if isinstance(x, Tensor) and x._node is not None:
+                self.inputs = tuple([_FreedInput(x) if isinstance(x, Tensor) and
+                                     x._node is not None else x for x in inputs])
                 break
         if type(self.op) is not Op:  # a registered Op saves nothing of its own
             free_op = getattr(self.op, "free", None)
@@ -302,11 +302,15 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     tensor([3.], dtype=float32)
     """
     arrays = []
+    versions = []  # (counter, version) of each Tensor input, for the node
     any_requires_grad = False
     for x in inputs:
         if isinstance(x, Tensor):
             arrays.append(x.data)
-            any_requires_grad = any_requires_grad or x.requires_grad
+            counter = x._vc
+            versions.append((counter, counter[0]))
+            if x.requires_grad:
+                any_requires_grad = True
         else:
             arrays.append(x)
     needs_grad = any_requires_grad and _state.grad_enabled
@@ -331,14 +335,12 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             out._vc = source._vc  # a view shares its base's version counter
     if needs_grad:
         if op.saves_output:
-            input_versions = [(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)]
-            saved = input_versions + [(out._vc, 0)] if op.saves_inputs else [(out._vc, 0)]
-            out._node = Node(op, inputs, params, data, tuple(saved), _state.scope,
-                             graph_versions=tuple(input_versions))
+            input_versions = tuple(versions)
+            saved = input_versions + ((out._vc, 0),) if op.saves_inputs else ((out._vc, 0),)
+            out._node = Node(op, inputs, params, data, saved, _state.scope,
+                             graph_versions=input_versions)
         elif op.saves_inputs:
-            out._node = Node(op, inputs, params, None,
-                             tuple([(x._vc, x._vc[0]) for x in inputs if isinstance(x, Tensor)]),
-                             _state.scope)
+            out._node = Node(op, inputs, params, None, tuple(versions), _state.scope)
         else:
             out._node = Node(op, inputs, params, None, (), _state.scope)
         if aux is not None:
@@ -379,9 +381,10 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
         visit(id(node))
         push((node, True))
         for x in node.inputs:
-            child = getattr(x, "_node", None)  # constants (numbers, arrays) have none
-            if child is not None and id(child) not in seen:
-                push((child, False))
+            if isinstance(x, Tensor):
+                child = x._node
+                if child is not None and id(child) not in seen:
+                    push((child, False))
     order.reverse()
     return order
 
@@ -570,7 +573,8 @@ def grad_of(
                 for x, gi in zip(node_inputs, input_grads):
                     if gi is not None:
                         _add_grad(grads, leaves, owned, x, gi,
-                                  may_own and _is_fresh(gi, g, node, input_grads))
+                                  may_own and _is_fresh(gi, g, node, _arrays_of(node),
+                                                        input_grads))
             else:
                 # The first-order path, inlined (it runs for every node): the vjp on
                 # ndarrays, then each input's gradient unbroadcast, cast and added up.
@@ -597,7 +601,7 @@ def grad_of(
                     if gi.dtype != data.dtype:
                         gi, fresh = gi.astype(data.dtype), True
                     elif gi is not g and type(gi) is np.ndarray and gi.base is None:
-                        fresh = _is_fresh(gi, g, node, input_grads)
+                        fresh = _is_fresh(gi, g, node, arrays, input_grads)
                     # _add_grad, inlined
                     if x._node is None:
                         key = id(x)
@@ -665,18 +669,23 @@ def _add_grad(grads: dict[int, Any], leaves: dict[int, Tensor], owned: set[int],
             owned.add(key)
 
 
-def _is_fresh(gi: Any, g: Any, node: Node, input_grads: Sequence[Any]) -> bool:
+def _arrays_of(node: Node) -> list[Any]:
+    return [x.data if isinstance(x, Tensor) else x for x in node.inputs]
+
+
+def _is_fresh(gi: Any, g: Any, node: Node, arrays: Sequence[Any],
+              input_grads: Sequence[Any]) -> bool:
     """True if ``gi`` is a new array a registered vjp made, aliased by nothing else.
 
     Not fresh: a view (it has a base), a numpy scalar, the incoming gradient
-    itself (``add`` passes it through), an input, the saved output or aux (a vjp may
-    return them), or an array returned for two inputs.
+    itself (``add`` passes it through), an input's array (``arrays``), the saved
+    output or aux (a vjp may return them), or an array returned for two inputs.
     """
     if type(gi) is not np.ndarray or gi.base is not None or gi is g or gi is node.out \
             or gi is node.aux:
         return False
-    for x in node.inputs:
-        if gi is x or (isinstance(x, Tensor) and gi is x.data):
+    for a in arrays:
+        if gi is a:
             return False
     n = 0
     for other in input_grads:
