@@ -269,6 +269,7 @@ class detect_anomaly(contextlib.ContextDecorator):
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_new_tensor = object.__new__
 
 
 def _user_site() -> str:
@@ -328,7 +329,11 @@ def apply(op: Op, inputs: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             f"{op.name}: the result is {data.dtype}, which cannot carry a gradient (only real "
             "floating-point tensors can). Keep the operands real floats, or detach() the "
             "tensor that requires grad first.")
-    out = Tensor._wrap(data, needs_grad)
+    out = _new_tensor(Tensor)  # Tensor._wrap(data, needs_grad), inlined: every op runs it
+    out.data = data
+    out.requires_grad = needs_grad
+    out.grad = out.name = out._node = out._hooks = None
+    out._vc = [0]
     if op.view:
         source = inputs[0]
         if isinstance(source, Tensor) and np.may_share_memory(data, source.data):
@@ -369,8 +374,11 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
     order: list[Node] = []
     seen: set[int] = set()
     # Each stack entry is a node and whether its inputs were already pushed.
-    stack: list[tuple[Node, bool]] = [(r._node, False) for r in roots if r._node is not None]
+    stack: list[tuple[Node, bool]] = []
     push, pop, visit = stack.append, stack.pop, seen.add
+    for r in roots:
+        if r._node is not None:
+            push((r._node, False))
     while stack:
         node, expanded = pop()
         if expanded:
@@ -390,22 +398,22 @@ def _topological_order(roots: Sequence[Tensor]) -> list[Node]:
 
 
 def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
+    data = root.data
     if gradient is None:
-        if root.data.size != 1:
+        if data.size != 1:
             raise RuntimeError(
-                f"backward: the output has shape {root.shape}; backward() without "
+                f"backward: the output has shape {data.shape}; backward() without "
                 "`gradient` only works for a single-element output. Reduce it first "
                 "(e.g. y.sum().backward()) or pass gradient=<array of shape "
-                f"{root.shape}>")
-        data = root.data
+                f"{data.shape}>")
         g = np.ones(data.shape, data.dtype)  # (np.ones_like takes twice as long)
     else:
-        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, root.dtype)
-        if g.shape != root.shape:
+        g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, data.dtype)
+        if g.shape != data.shape:
             raise ValueError(f"backward: gradient has shape {g.shape} but the output has "
-                             f"shape {root.shape}; pass a gradient of the output's shape")
-        if g.dtype != root.dtype:
-            g = g.astype(root.dtype)
+                             f"shape {data.shape}; pass a gradient of the output's shape")
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
     if create_graph and isinstance(gradient, Tensor):
         return gradient if gradient.dtype == root.dtype else gradient.to(root.dtype)
     return Tensor._wrap(g, False) if create_graph else g
@@ -557,14 +565,15 @@ def grad_of(
                 for counter, version in node.saved_versions:
                     if counter[0] != version:
                         _check_saved(node, create_graph)  # raises, naming the op
-            if node.hooks:
-                g = _run_hooks(node.hooks, g, create_graph)
-            if wanted_nodes and nid in wanted_nodes:
-                captured[id(wanted_nodes[nid])] = g
-            if inputs is None and node.retained is not None:
-                kept = node.retained()
-                if kept is not None:
-                    _accumulate_into(kept, g, create_graph)
+            if node.hooks or wanted_nodes or node.retained is not None:
+                if node.hooks:
+                    g = _run_hooks(node.hooks, g, create_graph)
+                if wanted_nodes and nid in wanted_nodes:
+                    captured[id(wanted_nodes[nid])] = g
+                if inputs is None and node.retained is not None:
+                    kept = node.retained()
+                    if kept is not None:
+                        _accumulate_into(kept, g, create_graph)
             node_inputs = node.inputs
             op = node.op
             if create_graph or anomaly or type(op) is not Op:
@@ -590,11 +599,9 @@ def grad_of(
                 needs = tuple(needs_list)
                 input_grads = op.vjp(VjpContext(numpy_ns, op, arrays, node.params, needs,
                                                 node.out, node.aux), g)
-                for i, x in enumerate(node_inputs):
-                    gi = input_grads[i]
-                    if gi is None or not needs[i]:
+                for x, data, need, gi in zip(node_inputs, arrays, needs_list, input_grads):
+                    if gi is None or not need:
                         continue
-                    data = arrays[i]
                     fresh = False
                     if gi.shape != data.shape:
                         gi = unbroadcast(numpy_ns, gi, data.shape)

@@ -309,7 +309,7 @@ class Tensor:
         >>> x.grad
         tensor([2., 4.], dtype=float32)
         """
-        _autograd.backward(self, gradient, retain_graph, create_graph)
+        _autograd.grad_of([self], [gradient], retain_graph=retain_graph, create_graph=create_graph)
 
     def retain_grad(self) -> None:
         """Keep this non-leaf's gradient in ``.grad`` after backward."""

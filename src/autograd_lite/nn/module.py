@@ -170,7 +170,18 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _running.stack
-        path = _scope_path(self, stack[-1] if stack else None)
+        path = None
+        if stack:  # the usual case, a direct child of the running module, looked up here
+            caller = stack[-1]
+            attrs = caller.__dict__
+            for name in caller._child_names:
+                if attrs[name] is self:
+                    path = (name,)
+                    break
+            else:
+                path = _scope_path(self, caller)
+        else:
+            path = (type(self).__name__,)
         stack.append(self)
         # What nesting ag.scope(part) for each part does, without a context manager per part.
         state = _grad_state

@@ -89,7 +89,10 @@ def linear(x: Any, w: Any, b: Any = None) -> Tensor:
     ...
     ValueError: linear: x has shape (4, 5) but the weight has shape (3, 2): x's last axis ...
     """
-    xs, ws = _shape_of(x), _shape_of(w)
+    # (the shapes read in place: this runs for every layer call)
+    xs = x.data.shape if isinstance(x, Tensor) else x.shape if type(x) is np.ndarray \
+        else np.shape(x)
+    ws = w.data.shape if isinstance(w, Tensor) else np.shape(w)
     if len(ws) != 2:
         raise ValueError(f"linear: the weight must be 2-D (in_features, out_features), got "
                          f"shape {ws}")
@@ -97,7 +100,7 @@ def linear(x: Any, w: Any, b: Any = None) -> Tensor:
         got = f"not {xs[-1]}" if xs else "and x is 0-d"
         raise ValueError(f"linear: x has shape {xs} but the weight has shape {ws}: x's last "
                          f"axis must have in_features = {ws[0]} elements, {got}")
-    if b is not None and _shape_of(b) != (ws[1],):
+    if b is not None and (b.data.shape if isinstance(b, Tensor) else np.shape(b)) != (ws[1],):
         raise ValueError(f"linear: the bias has shape {_shape_of(b)} but the weight has shape "
                          f"{ws}; the bias must have shape ({ws[1]},) (out_features)")
     return apply(LINEAR, (x, w, b), {})
@@ -230,7 +233,8 @@ def check_labels(op: str, labels: Any, num_classes: int) -> np.ndarray:
         raise TypeError(f"{op}: labels must be integer class indices, got dtype {arr.dtype}; "
                         "convert them, e.g. np.asarray(labels, dtype=np.int64)")
     # One pass: seen as unsigned, a negative label is larger than any class index.
-    if arr.size and arr.view(arr.dtype.str.replace("i", "u")).max() >= num_classes:
+    if arr.size and np.maximum.reduce(arr.view(arr.dtype.str.replace("i", "u")),
+                                      axis=None) >= num_classes:
         bad = np.flatnonzero((arr.ravel() < 0) | (arr.ravel() >= num_classes))
         i = int(bad[0])
         raise ValueError(f"{op}: label {int(arr.ravel()[i])} (at position {i}) is out of range "
@@ -261,8 +265,9 @@ def cross_entropy(logits: Any, target: Any, reduction: str = "mean") -> Tensor:
     ...
     ValueError: cross_entropy: label 2 (at position 1) is out of range for 2 classes; ...
     """
-    _check_reduction("cross_entropy", reduction)
-    shape = _shape_of(logits)
+    if reduction not in REDUCTIONS:
+        _check_reduction("cross_entropy", reduction)
+    shape = logits.data.shape if isinstance(logits, Tensor) else _shape_of(logits)
     if len(shape) != 2 or 0 in shape:
         raise ValueError(f"cross_entropy: logits must have shape (N, C) with N, C >= 1, got "
                          f"{shape}; for a single sample use logits[None] and target [label]")
