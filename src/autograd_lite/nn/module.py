@@ -170,7 +170,7 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         stack = _running.stack
-        path = None
+        path: tuple[str, ...]
         if stack:  # the usual case, a direct child of the running module, looked up here
             caller = stack[-1]
             attrs = caller.__dict__

@@ -57,7 +57,7 @@ def _count(shape: tuple[int, ...], axis: Any) -> int:
 
 def _sum_forward(x: np.ndarray, axis: Axis = None, keepdims: bool = False) -> np.ndarray:
     if type(x) is np.ndarray:  # what np.sum calls, without its dispatch
-        return np.add.reduce(x, axis=axis, keepdims=keepdims)
+        return np.add.reduce(x, axis=axis, keepdims=keepdims)  # type: ignore[call-overload]
     return np.sum(x, axis=axis, keepdims=keepdims)
 
 
