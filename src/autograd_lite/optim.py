@@ -246,8 +246,11 @@ class Optimizer(ABC):
     def _checked_options(self, gi: int, group: dict[str, Any]) -> dict[str, Any]:
         """The group's validated hyperparameters; validated again only when one changed
         (in value or in type: ``nesterov=1`` is not ``True``)."""
-        snapshot = tuple([list(v) if type(v) is list else v for v in
-                          [group[k] for k in self.defaults]])
+        values = []
+        for key in self.defaults:  # (a loop: comprehensions cost a frame each, every step)
+            value = group[key]
+            values.append(list(value) if type(value) is list else value)
+        snapshot = tuple(values)
         types = tuple(map(type, snapshot))
         cached = self._validated.get(gi)
         if cached is not None and cached[1] == types:
