@@ -97,8 +97,11 @@ class Node:
         inputs = self.inputs
         for x in inputs:
             if isinstance(x, Tensor) and x._node is not None:
-                self.inputs = tuple([_FreedInput(x) if isinstance(x, Tensor) and
-                                     x._node is not None else x for x in inputs])
+                kept = []
+                for y in inputs:
+                    kept.append(_FreedInput(y) if isinstance(y, Tensor) and y._node is not None
+                                else y)
+                self.inputs = tuple(kept)
                 break
         if type(self.op) is not Op:  # a registered Op saves nothing of its own
             free_op = getattr(self.op, "free", None)
@@ -406,7 +409,8 @@ def _seed(root: Tensor, gradient: Any, create_graph: bool) -> Any:
                 "`gradient` only works for a single-element output. Reduce it first "
                 "(e.g. y.sum().backward()) or pass gradient=<array of shape "
                 f"{data.shape}>")
-        g = np.ones(data.shape, data.dtype)  # (np.ones_like takes twice as long)
+        # (np.ones and np.ones_like run Python code; np.array is one C call)
+        g = np.array(1, data.dtype) if data.ndim == 0 else np.ones(data.shape, data.dtype)
     else:
         g = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient, data.dtype)
         if g.shape != data.shape:
