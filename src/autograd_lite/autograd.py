@@ -464,6 +464,11 @@ def _run_hooks(hooks: list[Callable[[Tensor], Any]], g: Any, create_graph: bool)
     return g
 
 
+def _arrays_of(node: Node) -> list[Any]:
+    """The node's inputs as the vjp sees them on ndarrays (Tensors by their data)."""
+    return [x.data if isinstance(x, Tensor) else x for x in node.inputs]
+
+
 def _input_grads(node: Node, g: Any, create_graph: bool) -> Sequence[Any]:
     """Apply the node's vjp; unbroadcast and cast each grad to its input."""
     op = node.op
@@ -472,8 +477,8 @@ def _input_grads(node: Node, g: Any, create_graph: bool) -> Sequence[Any]:
         if create_graph:
             ctx = VjpContext(tensor_ns, op, node.inputs, node.params, needs, None)
         else:
-            arrays = [x.data if isinstance(x, Tensor) else x for x in node.inputs]
-            ctx = VjpContext(numpy_ns, op, arrays, node.params, needs, node.out, node.aux)
+            ctx = VjpContext(numpy_ns, op, _arrays_of(node), node.params, needs, node.out,
+                             node.aux)
         grads = list(op.vjp(ctx, g))
         xp = ctx.xp
         for i, (x, gi) in enumerate(zip(node.inputs, grads)):
@@ -678,10 +683,6 @@ def _add_grad(grads: dict[int, Any], leaves: dict[int, Tensor], owned: set[int],
         grads[key] = total = prev + gi
         if type(total) is np.ndarray:
             owned.add(key)
-
-
-def _arrays_of(node: Node) -> list[Any]:
-    return [x.data if isinstance(x, Tensor) else x for x in node.inputs]
 
 
 def _is_fresh(gi: Any, g: Any, node: Node, arrays: Sequence[Any],
