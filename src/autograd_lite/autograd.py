@@ -618,23 +618,7 @@ def grad_of(
                         gi, fresh = gi.astype(data.dtype), True
                     elif gi is not g and type(gi) is np.ndarray and gi.base is None:
                         fresh = _is_fresh(gi, g, node, arrays, input_grads)
-                    # _add_grad, inlined
-                    if x._node is None:
-                        key = id(x)
-                        leaves[key] = x
-                    else:
-                        key = id(x._node)
-                    prev = grads.get(key)
-                    if prev is None:
-                        grads[key] = gi
-                        if fresh:
-                            owned.add(key)
-                    elif key in owned:
-                        np.add(prev, gi, out=prev)
-                    else:
-                        grads[key] = total = prev + gi
-                        if type(total) is np.ndarray:
-                            owned.add(key)
+                    _add_grad(grads, leaves, owned, x, gi, fresh)
             if not retain_graph:
                 node.free()
         for key, leaf in leaves.items():
